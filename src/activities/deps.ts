@@ -1,0 +1,14 @@
+import type { Database } from '../db/schema';
+import type { Mailer } from '../mail/mailer';
+import type { Settings } from '../settings';
+import type { ExportFiles } from '../storage/export-files';
+
+/** What the worker builds once and injects into every activity family. */
+export interface ActivityDeps {
+  settings: Pick<Settings, 'publicBaseUrl' | 'linkSecret' | 'mailFrom'>;
+  database: Database;
+  /** A separate connection for long reads (read-only on SQLite), so exports never block writers. */
+  readDatabase: Database;
+  files: ExportFiles;
+  mailer: Mailer;
+}

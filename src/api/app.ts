@@ -1,0 +1,38 @@
+import express, { type Express } from 'express';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { TaskService } from '../services/tasks';
+import { requireApiKey } from './auth';
+import type { ApiDeps } from './deps';
+import { errorHandler, unknownRoute } from './errors';
+import { downloadRoutes } from './routes/downloads';
+import { exportRoutes } from './routes/exports';
+import { healthRoutes } from './routes/health';
+import { newsletterRoutes } from './routes/newsletters';
+import { taskRoutes } from './routes/tasks';
+
+export type { ApiDeps } from './deps';
+
+/** The HTTP API, without a listener: tests start it on port 0 with real dependencies. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  const tasks = new TaskService(deps.database.db, deps.temporal, deps.settings.taskQueue);
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+
+  app.use(healthRoutes(deps));
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.contentType).send(await metrics.metrics());
+  });
+  app.use(downloadRoutes(deps));
+
+  app.use('/v1', express.json({ limit: '2mb' }), requireApiKey(deps.database.db));
+  app.use(exportRoutes(deps, tasks));
+  app.use(taskRoutes(tasks));
+  app.use(newsletterRoutes(deps));
+
+  app.use(unknownRoute);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/**
+ * One schema per message: it validates the request, types the handler, and (through zod-to-openapi)
+ * describes the route, so the three cannot drift.
+ */
+export const id = z.coerce.number().int().positive().max(2_147_483_647);
+
+export const ExportRequest = z.strictObject({
+  newsletterId: z.number().int().positive().max(2_147_483_647),
+});
+
+export const NewsletterDraft = z.strictObject({
+  subject: z.string().trim().min(1).max(300),
+  html: z.string().min(1).max(1_000_000),
+  text: z.string().max(1_000_000).optional(),
+  from: z.string().trim().min(3).max(320).regex(/@/, 'expected an email address').optional(),
+});
+
+export const TaskId = z.string().min(1).max(300).regex(/^[\w.-]+$/, 'not a task id');
+
+export const TaskStatus = z.enum(['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'TIMED_OUT']);
+export const TaskKind = z.enum(['export', 'send', 'import']);
+
+export const TaskListQuery = z.strictObject({
+  status: TaskStatus.optional(),
+  kind: TaskKind.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(500).optional(),
+});
+
+export const NewsletterListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: id.optional(),
+});
+
+export const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');

@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import { action } from './action';
+import { createTenant, createUser, migrate, seed } from './commands/admin';
+import { api } from './commands/api';
+import { dev } from './commands/dev';
+import { worker } from './commands/worker';
+
+const program = new Command('mailroom').description('Background tasks of the emailing SaaS, on Temporal.');
+
+program.command('dev').description('start Temporal (if needed), migrate, seed, and run worker and API together').action(action(dev));
+program.command('api').description('run the HTTP API').action(action(api));
+program.command('worker').description('run the Temporal worker').action(action(worker));
+program.command('migrate').description('bring the database schema up to date').action(action(migrate));
+program
+  .command('seed')
+  .description('create the demo tenant deterministically (same N, same rows)')
+  .option('--contacts <n>', 'number of contacts and deliveries', '500000')
+  .action(action(seed));
+program
+  .command('tenants')
+  .description('manage tenants')
+  .command('create <slug>')
+  .description('create a tenant; does nothing if it exists')
+  .action(action(createTenant));
+program
+  .command('users')
+  .description('manage users')
+  .command('create')
+  .description('create a user (and its tenant) and print a new API key')
+  .requiredOption('--tenant <slug>', 'tenant slug')
+  .requiredOption('--email <email>', 'user email')
+  .action(action(createUser));
+
+program.parseAsync(process.argv).catch((error) => {
+  console.error(`mailroom: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

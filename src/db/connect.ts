@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import Cursor from 'pg-cursor';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { isPostgresUrl } from '../settings';
+import type { Database, DatabaseSchema } from './schema';
+
+// COUNT(*) and int8 columns come back as strings by default; our counts fit in a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+export interface ConnectOptions {
+  /** Pool size on PostgreSQL. */
+  maxConnections?: number;
+  /** Open SQLite read-only: a long export reads on its own connection, never blocking writers (WAL). */
+  readonly?: boolean;
+}
+
+export function connectDatabase(databaseUrl: string, options: ConnectOptions = {}): Database {
+  if (isPostgresUrl(databaseUrl)) {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: options.maxConnections ?? 10 });
+    const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  const file = databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new SQLite(file, { readonly: options.readonly ?? false });
+  if (!options.readonly) {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+  }
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}

@@ -1,0 +1,20 @@
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import type { Database } from './schema';
+import { initialSchema } from './migrations/001-initial';
+
+/** Migrations live in code (not read from a folder) so the compiled and the tsx-run CLI see the same list. */
+function provider(database: Database): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return { '001-initial': initialSchema(database.dialect) };
+    },
+  };
+}
+
+/** Brings the schema to the latest version; safe to run concurrently from several processes on PostgreSQL. */
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  const migrator = new Migrator({ db: database.db, provider: provider(database) });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

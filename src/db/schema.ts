@@ -1,0 +1,131 @@
+import type { Generated, Kysely } from 'kysely';
+
+/**
+ * One schema for SQLite and PostgreSQL. Times are ISO-8601 UTC text (they sort as text and read the same
+ * on both), flags are 0/1 integers.
+ */
+export interface TenantTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface UserTable {
+  id: string;
+  tenant_id: string;
+  email: string;
+  /** sha256 of the API key: keys are 256-bit random, so a fast hash is enough and allows lookup. */
+  api_key_hash: string;
+  created_at: string;
+}
+
+export interface ContactTable {
+  id: Generated<number>;
+  tenant_id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  unsubscribed: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export type NewsletterStatus = 'draft' | 'sending' | 'sent';
+
+export interface NewsletterTable {
+  id: Generated<number>;
+  tenant_id: string;
+  subject: string;
+  from_address: string | null;
+  html: string;
+  text: string | null;
+  status: NewsletterStatus;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'bounced' | 'skipped';
+
+export interface DeliveryTable {
+  newsletter_id: number;
+  contact_id: number;
+  status: DeliveryStatus;
+  message_id: string | null;
+  attempts: number;
+  last_error: string | null;
+  sent_at: string | null;
+  opens: number;
+  clicks: number;
+  first_opened_at: string | null;
+  first_clicked_at: string | null;
+  bounced: number;
+  unsubscribed: number;
+  updated_at: string;
+}
+
+export interface ExportTable {
+  /** 128 random bits: names the file and goes into signed links. */
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  newsletter_id: number;
+  task_id: string;
+  file_key: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface NotificationTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  task_id: string;
+  kind: string;
+  message: string;
+  link: string | null;
+  read: number;
+  created_at: string;
+}
+
+/** Tasks started through the API: who owns each workflow id, and the idempotency key that started it. */
+export interface TaskTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  kind: string;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  created_at: string;
+}
+
+/** Emails that must go out once: the key is fixed per purpose (e.g. one per export task). */
+export interface SentEmailTable {
+  key: string;
+  message_id: string;
+  sent_at: string;
+}
+
+export interface DatabaseSchema {
+  tenants: TenantTable;
+  users: UserTable;
+  contacts: ContactTable;
+  newsletters: NewsletterTable;
+  deliveries: DeliveryTable;
+  exports: ExportTable;
+  notifications: NotificationTable;
+  tasks: TaskTable;
+  sent_emails: SentEmailTable;
+}
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Database {
+  db: Kysely<DatabaseSchema>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export const now = (): string => new Date().toISOString();

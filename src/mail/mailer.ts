@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import type { Settings } from '../settings';
+
+export interface OutgoingEmail {
+  to: string;
+  from?: string;
+  subject: string;
+  text: string;
+  html?: string;
+  /** Fixed per purpose: a resend after a crash carries the same id, so mail systems collapse it. */
+  messageId: string;
+  headers?: Record<string, string>;
+}
+
+export interface Mailer {
+  send(email: OutgoingEmail): Promise<{ messageId: string }>;
+  close(): void;
+}
+
+/** SMTP through a pooled transport when SMTP_URL is set, else one `.eml` file per message in the outbox. */
+export function createMailer(settings: Pick<Settings, 'smtpUrl' | 'smtpPoolSize' | 'mailFrom' | 'dataDir'>): Mailer {
+  if (settings.smtpUrl) {
+    const transport = nodemailer.createTransport({
+      url: settings.smtpUrl,
+      pool: true,
+      maxConnections: settings.smtpPoolSize,
+      maxMessages: Infinity,
+    } as SMTPPool.Options);
+    return {
+      async send(email) {
+        await transport.sendMail({ from: settings.mailFrom, ...email });
+        return { messageId: email.messageId };
+      },
+      close: () => transport.close(),
+    };
+  }
+  const outbox = path.join(settings.dataDir, 'outbox');
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(email) {
+      const info = await transport.sendMail({ from: settings.mailFrom, ...email });
+      await fs.promises.mkdir(outbox, { recursive: true });
+      // Named after the Message-ID: a resend replaces the file instead of adding a second one.
+      const name = email.messageId.replace(/[^A-Za-z0-9.@-]+/g, '_').replace(/^_+|_+$/g, '');
+      const file = path.join(outbox, `${name}.eml`);
+      await fs.promises.writeFile(`${file}.tmp`, info.message as Buffer);
+      await fs.promises.rename(`${file}.tmp`, file);
+      return { messageId: email.messageId };
+    },
+    close: () => transport.close(),
+  };
+}

@@ -1,0 +1,146 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import ms from 'ms';
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from './shared/contracts';
+
+/** Everything mailroom reads from its environment, parsed and validated once at start-up. */
+export interface Settings {
+  /** HTTP port of the API. @defaultValue 3000 */
+  port: number;
+  /** Embedded state: SQLite file, outbox, export files, link secret. @defaultValue `./data` */
+  dataDir: string;
+  /** Origin put in emailed links. @defaultValue `http://localhost:$PORT` */
+  publicBaseUrl: string;
+  /** @defaultValue `127.0.0.1:7233` */
+  temporalAddress: string;
+  /** @defaultValue `default` */
+  temporalNamespace: string;
+  /** Temporal Cloud style API key; implies TLS. */
+  temporalApiKey?: string;
+  /** Connect to Temporal over TLS. @defaultValue false, true when an API key is set */
+  temporalTls: boolean;
+  /** Task queue of workflows; SMTP activities use `${taskQueue}-email`. @defaultValue `mailroom` */
+  taskQueue: string;
+  /** `postgres://…`, or a SQLite file path. @defaultValue `<dataDir>/mailroom.sqlite` */
+  databaseUrl: string;
+  /** `smtp://` or `smtps://` relay; unset writes `.eml` files to `<dataDir>/outbox`. */
+  smtpUrl?: string;
+  /** Pooled SMTP connections per worker process. @defaultValue 5 */
+  smtpPoolSize: number;
+  /** @defaultValue `mailroom <no-reply@localhost>` */
+  mailFrom: string;
+  /** HMAC key of download links; generated once into the data dir unless NODE_ENV=production. */
+  linkSecret: string;
+  /** Lifetime of a download link in ms; `LINK_TTL` takes `7d`, `12h`, `90m`. @defaultValue 7 days */
+  linkTtlMs: number;
+  /** Emails per second, all workers together. @defaultValue 50 */
+  emailRate: number;
+  /** Contacts of the demo tenant that `mailroom dev` seeds into an empty database. @defaultValue 500000 */
+  demoContacts: number;
+  /** Port of the worker's `/healthz`, `/readyz` and `/metrics`; unset serves nothing. */
+  workerHealthPort?: number;
+  /** pino level. @defaultValue `info` */
+  logLevel: string;
+  production: boolean;
+}
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const duration = z.string().transform((text, ctx) => {
+  const value = ms(text as ms.StringValue);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as 7d, 12h or 90m, got "${text}"` });
+    return z.NEVER;
+  }
+  return value;
+});
+const port = z.coerce.number().int().min(0).max(65535);
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (text) => {
+      try {
+        return protocols.includes(new URL(text).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const schema = z.object({
+  PORT: port.default(3000),
+  MAILROOM_DATA_DIR: z.string().min(1).default('./data'),
+  PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
+  TEMPORAL_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'expected host:port').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false', '1', '0']).optional(),
+  MAILROOM_TASK_QUEUE: z.string().regex(/^[\w.-]+$/).default(DEFAULT_TASK_QUEUE),
+  DATABASE_URL: z.string().min(1).optional(),
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  MAILROOM_SMTP_POOL: z.coerce.number().int().min(1).max(100).default(5),
+  MAIL_FROM: z.string().min(3).default('mailroom <no-reply@localhost>'),
+  LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  LINK_TTL: duration.default(ms('7d')),
+  MAILROOM_EMAIL_RATE: z.coerce.number().positive().max(100_000).default(50),
+  MAILROOM_DEMO_CONTACTS: z.coerce.number().int().min(0).max(10_000_000).default(500_000),
+  MAILROOM_WORKER_HEALTH_PORT: port.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().optional(),
+});
+
+/** Parses the environment; throws a SettingsError whose message is one line naming the variable. */
+export function loadSettings(env: Env = process.env): Settings {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new SettingsError(`invalid setting ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const dataDir = path.resolve(e.MAILROOM_DATA_DIR);
+  if (production && !e.LINK_SECRET) throw new SettingsError('missing setting LINK_SECRET: required when NODE_ENV=production');
+  const databaseUrl = e.DATABASE_URL ?? path.join(dataDir, 'mailroom.sqlite');
+  return {
+    port: e.PORT,
+    dataDir,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    temporalNamespace: e.TEMPORAL_NAMESPACE,
+    temporalApiKey: e.TEMPORAL_API_KEY,
+    temporalTls: e.TEMPORAL_TLS === 'true' || e.TEMPORAL_TLS === '1' || e.TEMPORAL_API_KEY !== undefined,
+    taskQueue: e.MAILROOM_TASK_QUEUE,
+    databaseUrl,
+    smtpUrl: e.SMTP_URL,
+    smtpPoolSize: e.MAILROOM_SMTP_POOL,
+    mailFrom: e.MAIL_FROM,
+    linkSecret: e.LINK_SECRET ?? localLinkSecret(dataDir),
+    linkTtlMs: e.LINK_TTL,
+    emailRate: e.MAILROOM_EMAIL_RATE,
+    demoContacts: e.MAILROOM_DEMO_CONTACTS,
+    workerHealthPort: e.MAILROOM_WORKER_HEALTH_PORT,
+    logLevel: e.LOG_LEVEL,
+    production,
+  };
+}
+
+/** A secret generated once per data dir, so links survive restarts of an embedded install. */
+function localLinkSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'link-secret');
+  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+export const isPostgresUrl = (databaseUrl: string): boolean => /^postgres(ql)?:\/\//.test(databaseUrl);

@@ -1,0 +1,72 @@
+/**
+ * What the API, the workflows and the activities must agree on. Imported by workflow code, so it holds
+ * types and plain constants only: nothing with side effects, no Node built-ins.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Default task queue of workflows and of every activity that does not open an SMTP connection. */
+export const DEFAULT_TASK_QUEUE = 'mailroom';
+/** Activities that open SMTP connections run on `${taskQueue}-email`, so their rate can be bounded apart. */
+export const emailTaskQueue = (taskQueue: string): string => `${taskQueue}-email`;
+
+export const TenantIdKey = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
+export const UserIdKey = defineSearchAttributeKey('UserId', SearchAttributeType.KEYWORD);
+export const TaskKindKey = defineSearchAttributeKey('TaskKind', SearchAttributeType.KEYWORD);
+/** Registered on the dev server with `--search-attribute NAME=Keyword`. */
+export const CUSTOM_SEARCH_ATTRIBUTES = [TenantIdKey.name, UserIdKey.name, TaskKindKey.name] as const;
+
+export type TaskKind = 'export' | 'send' | 'import';
+
+export interface Progress {
+  phase: string;
+  done: number;
+  total: number;
+}
+export const PROGRESS_QUERY = 'progress';
+
+/** Who asked: every task belongs to one user of one tenant. */
+export interface TaskOwner {
+  tenantId: string;
+  userId: string;
+}
+
+export interface ExportNewsletterStatsInput extends TaskOwner {
+  newsletterId: number;
+  /** How long the emailed link stays valid; the API passes `LINK_TTL`. */
+  linkTtlMs: number;
+  /** Rows per activity call: the workflow's progress moves at this grain. */
+  chunkRows?: number;
+}
+
+export interface ExportNewsletterStatsResult {
+  exportId: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+  downloadUrl: string;
+  expiresAt: string;
+}
+
+/** Where an export stands between activity calls: enough to resume, never the rows themselves. */
+export interface ExportCursor {
+  /** Rows are written in contact id order; the next chunk starts after this id. */
+  afterContactId: number;
+  rows: number;
+  /** Length of the partial file holding exactly `rows` rows (and the header). */
+  bytes: number;
+}
+
+/** Failure types that no retry can fix; listed in the activities' `nonRetryableErrorTypes`. */
+export const ErrorType = {
+  NewsletterNotFound: 'NewsletterNotFound',
+  InvalidRecipient: 'InvalidRecipient',
+  ExportFileMissing: 'ExportFileMissing',
+} as const;
+export const NON_RETRYABLE_ERROR_TYPES = Object.values(ErrorType);
+
+export const workflowIds = {
+  export: (tenantId: string, newsletterId: number, requestKey: string) =>
+    `export-${tenantId}-${newsletterId}-${requestKey}`,
+  send: (tenantId: string, newsletterId: number) => `send-${tenantId}-${newsletterId}`,
+  import: (tenantId: string, requestKey: string) => `import-${tenantId}-${requestKey}`,
+};

@@ -1,0 +1,53 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Export files under one root: `<tenant>/<exportId>.csv`, written first as `.csv.part`. Keys come from
+ * our own ids, never from a request, and every resolution is checked to stay under the root.
+ */
+export class ExportFiles {
+  constructor(readonly root: string) {}
+
+  static newExportId(): string {
+    return crypto.randomBytes(16).toString('hex');
+  }
+
+  fileKey(tenantId: string, exportId: string): string {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(tenantId) || !/^[a-f0-9]{32}$/.test(exportId)) {
+      throw new Error(`unsafe export key ${tenantId}/${exportId}`);
+    }
+    return `${tenantId}/${exportId}.csv`;
+  }
+
+  /** Absolute path of a key; throws if the key would leave the root. */
+  resolve(fileKey: string): string {
+    const root = path.resolve(this.root);
+    const full = path.resolve(root, fileKey);
+    if (!full.startsWith(root + path.sep)) throw new Error(`path escapes the export root: ${fileKey}`);
+    return full;
+  }
+
+  partPath(fileKey: string): string {
+    return `${this.resolve(fileKey)}.part`;
+  }
+
+  async ensureDirFor(fileKey: string): Promise<void> {
+    await fs.promises.mkdir(path.dirname(this.resolve(fileKey)), { recursive: true });
+  }
+
+  async sha256(fileKey: string): Promise<{ sha256: string; bytes: number }> {
+    const hash = crypto.createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of fs.createReadStream(this.resolve(fileKey))) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+    return { sha256: hash.digest('hex'), bytes };
+  }
+
+  async remove(fileKey: string): Promise<void> {
+    await fs.promises.rm(this.resolve(fileKey), { force: true });
+    await fs.promises.rm(this.partPath(fileKey), { force: true });
+  }
+}

@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../shared/contracts';
+
+export interface DevServerOptions {
+  cliPath: string;
+  /** SQLite file of the server's state; it survives restarts. */
+  dbFile: string;
+  ip?: string;
+  port: number;
+  /** Web UI port; omit for a headless server. */
+  uiPort?: number;
+  /** Where the server's own output goes. */
+  logFile: string;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `temporal server start-dev` with mailroom's search attributes and waits until it answers. */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const ip = options.ip ?? '127.0.0.1';
+  const address = `${ip}:${options.port}`;
+  fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  const args = ['server', 'start-dev', '--db-filename', options.dbFile, '--ip', ip, '--port', String(options.port), '--log-level', 'warn'];
+  if (options.uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort));
+  for (const name of CUSTOM_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=Keyword`);
+
+  const log = fs.openSync(options.logFile, 'a');
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let exitCode: number | null = null;
+  child.once('exit', (code) => (exitCode = code ?? -1));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  try {
+    await waitUntilServing(address, () => exitCode, options.logFile);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { address, uiUrl: options.uiPort === undefined ? undefined : `http://${ip}:${options.uiPort}`, process: child, stop };
+}
+
+/** True when a Temporal frontend answers at the address. */
+export async function temporalAnswers(address: string): Promise<boolean> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+    try {
+      await connection.workflowService.getSystemInfo({});
+      return true;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilServing(address: string, exitCode: () => number | null, logFile: string): Promise<void> {
+  // The first start on a 2-core machine, with a new SQLite file, takes several seconds.
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (exitCode() !== null) throw new Error(`temporal dev server exited with code ${exitCode()}; see ${logFile}`);
+    if (await temporalAnswers(address)) return;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new Error(`temporal dev server did not answer at ${address} within 90 s; see ${logFile}`);
+}

@@ -1,0 +1,62 @@
+import { DefaultLogger, Runtime, Worker, type NativeConnection } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities, createEmailQueueActivities, type ActivityDeps } from '../activities';
+import { emailTaskQueue } from '../shared/contracts';
+import type { Settings } from '../settings';
+import { connectWorker } from '../temporal/connect';
+
+let runtimeInstalled = false;
+
+/** The SDK's own logs go through ours, at warn and above; must happen before any connection. */
+export function installRuntime(logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: new DefaultLogger('WARN', ({ level, message, meta }) =>
+      logger[level === 'ERROR' ? 'error' : 'warn']({ ...meta, sdk: true }, message),
+    ),
+  });
+}
+
+export interface RunningWorkers {
+  /** Resolves when both workers have stopped. */
+  done: Promise<void>;
+  /** Stops polling and lets running activities heartbeat before they are cancelled. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Two workers on one connection: the main queue (workflows, export and bookkeeping activities) and the
+ * `-email` queue, the only one that opens SMTP connections.
+ */
+export async function runWorkers(settings: Settings, deps: ActivityDeps, logger: Logger): Promise<RunningWorkers> {
+  installRuntime(logger);
+  const connection: NativeConnection = await connectWorker(settings);
+  const common = { connection, namespace: settings.temporalNamespace, shutdownGraceTime: '10 seconds' } as const;
+  const main = await Worker.create({
+    ...common,
+    taskQueue: settings.taskQueue,
+    workflowsPath: require.resolve('../workflows'),
+    activities: createActivities(deps),
+  });
+  const email = await Worker.create({
+    ...common,
+    taskQueue: emailTaskQueue(settings.taskQueue),
+    activities: createEmailQueueActivities(deps),
+  });
+  const done = Promise.all([main.run(), email.run()]).then(
+    async () => connection.close(),
+    async (error) => {
+      await connection.close();
+      throw error;
+    },
+  );
+  logger.info({ taskQueue: settings.taskQueue, namespace: settings.temporalNamespace }, 'worker polling');
+  return {
+    done,
+    async shutdown() {
+      for (const worker of [main, email]) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { CancellationScope, ContinueAsNew, continueAsNew, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { EmailQueueActivities, MainActivities } from '../activities';
+import type { PreparedExport } from '../activities/export-stats';
+import { emailTaskQueue, type ExportCursor, type ExportNewsletterStatsInput, type ExportNewsletterStatsResult, type Progress } from '../shared/contracts';
+import { EMAIL, LONG, QUICK } from './activity-options';
+import { failureReason } from './failure-reason';
+import { progressQuery } from './progress';
+
+/** Rows per activity call: the grain of the workflow's progress and of its history. */
+const DEFAULT_CHUNK_ROWS = 100_000;
+
+/** Carried across continue-as-new: the file and the cursor, never rows. */
+interface ExportState {
+  prepared: PreparedExport;
+  cursor: ExportCursor;
+}
+
+/**
+ * Streams a newsletter's per-recipient statistics to a CSV file chunk by chunk, publishes it under a
+ * signed expiring link, emails the link to the user who asked, and leaves a notification.
+ */
+export async function exportNewsletterStats(
+  input: ExportNewsletterStatsInput,
+  state?: ExportState,
+): Promise<ExportNewsletterStatsResult> {
+  const info = workflowInfo();
+  const quick = proxyActivities<MainActivities>(QUICK);
+  const long = proxyActivities<MainActivities>(LONG);
+  const email = proxyActivities<EmailQueueActivities>({ ...EMAIL, taskQueue: emailTaskQueue(info.taskQueue) });
+  const owner = { tenantId: input.tenantId, userId: input.userId };
+
+  let progress: Progress = { phase: 'preparing', done: state?.cursor.rows ?? 0, total: state?.prepared.total ?? 0 };
+  setHandler(progressQuery, () => progress);
+  let prepared = state?.prepared;
+  let published: ExportNewsletterStatsResult | undefined;
+
+  try {
+    prepared ??= await quick.prepareExport({ ...owner, newsletterId: input.newsletterId });
+    let cursor: ExportCursor = state?.cursor ?? { afterContactId: 0, rows: 0, bytes: 0 };
+    progress = { phase: 'writing', done: cursor.rows, total: prepared.total };
+    for (;;) {
+      const chunk = await long.writeStatsCsvChunk({
+        fileKey: prepared.fileKey,
+        newsletterId: input.newsletterId,
+        cursor,
+        maxRows: input.chunkRows ?? DEFAULT_CHUNK_ROWS,
+      });
+      cursor = chunk.cursor;
+      progress = { phase: 'writing', done: cursor.rows, total: Math.max(prepared.total, cursor.rows) };
+      if (chunk.finished) break;
+      if (workflowInfo().continueAsNewSuggested) {
+        await continueAsNew<typeof exportNewsletterStats>(input, { prepared, cursor });
+      }
+    }
+
+    progress = { ...progress, phase: 'publishing' };
+    const result = (published = await quick.publishExport({
+      ...owner,
+      exportId: prepared.exportId,
+      fileKey: prepared.fileKey,
+      newsletterId: input.newsletterId,
+      taskId: info.workflowId,
+      cursor,
+      linkTtlMs: input.linkTtlMs,
+    }));
+
+    progress = { ...progress, phase: 'emailing' };
+    const to = await quick.findUserEmail({ userId: input.userId });
+    await email.sendExportReadyEmail({
+      key: info.workflowId,
+      to,
+      newsletterSubject: prepared.subject,
+      rows: result.rows,
+      downloadUrl: result.downloadUrl,
+      expiresAt: result.expiresAt,
+    });
+    await quick.notifyTaskOwner({
+      ...owner,
+      taskId: info.workflowId,
+      kind: 'export',
+      message: `Your export of "${prepared.subject}" is ready: ${result.rows} rows. The link was emailed to ${to}.`,
+      link: result.downloadUrl,
+    });
+    progress = { phase: 'done', done: result.rows, total: result.rows };
+    return result;
+  } catch (error) {
+    if (error instanceof ContinueAsNew) throw error;
+    const cancelled = isCancellation(error);
+    const subject = prepared ? `"${prepared.subject}"` : `newsletter ${input.newsletterId}`;
+    // Clean-up must run even though the workflow's own scope is cancelled.
+    await CancellationScope.nonCancellable(async () => {
+      // A published file stays: its link still works even if the email could not go out.
+      if (prepared && !published) await quick.discardExport({ fileKey: prepared.fileKey });
+      await quick.notifyTaskOwner({
+        ...owner,
+        taskId: info.workflowId,
+        kind: 'export',
+        message: cancelled ? `Your export of ${subject} was cancelled.` : `Your export of ${subject} failed: ${failureReason(error)}.`,
+        link: published?.downloadUrl,
+      });
+    });
+    progress = { ...progress, phase: cancelled ? 'cancelled' : 'failed' };
+    throw error;
+  }
+}

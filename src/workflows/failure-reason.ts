@@ -1,0 +1,18 @@
+import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/workflow';
+import { ErrorType } from '../shared/contracts';
+
+const REASONS: Record<string, string> = {
+  [ErrorType.NewsletterNotFound]: 'the newsletter does not exist (any more)',
+  [ErrorType.ExportFileMissing]: 'the export file was removed while it was being written',
+  [ErrorType.InvalidRecipient]: 'your email address cannot receive mail',
+};
+
+/** A failure in words a user understands: known causes by name, anything else as a retriable fault. */
+export function failureReason(error: unknown): string {
+  let cause: unknown = error;
+  while (cause instanceof ActivityFailure || (cause instanceof TemporalFailure && !(cause instanceof ApplicationFailure) && cause.cause)) {
+    cause = (cause as TemporalFailure).cause;
+  }
+  if (cause instanceof ApplicationFailure && cause.type && REASONS[cause.type]) return REASONS[cause.type]!;
+  return 'an internal error kept it from finishing; please try again later';
+}

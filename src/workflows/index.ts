@@ -1,0 +1,1 @@
+export { exportNewsletterStats } from './export-newsletter-stats';
