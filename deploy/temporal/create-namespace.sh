@@ -47,7 +47,7 @@ for pair in $SEARCH_ATTRIBUTES; do
     continue
   fi
   retry temporal operator search-attribute create --address "$ADDRESS" --namespace "$NAMESPACE" \
-    --name "$name" --type "$type" --yes
+    --name "$name" --type "$type"
   echo "temporal-namespace: search attribute $name ($type) created"
 done
 

@@ -30,8 +30,9 @@ migrate() {
   db=$1
   dir=$2
   echo "temporal-schema: database $db"
-  # An existing database is not an error; a real failure shows up in setup-schema.
-  temporal-sql-tool --db "$db" create-database --defaultdb postgres \
+  # Connects to the `postgres` database to create $db. An existing database is not an
+  # error; a real failure shows up in setup-schema.
+  temporal-sql-tool --db "$db" create-database \
     || echo "temporal-schema: create-database $db reported an error; assuming it exists"
   temporal-sql-tool --db "$db" setup-schema -v 0.0
   temporal-sql-tool --db "$db" update-schema -d "$SCHEMA_ROOT/$dir/versioned"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what is missing (npm packages, the temporal CLI,
+# PostgreSQL), starts a Temporal dev server and PostgreSQL, runs every test, stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+# shellcheck source=scripts/ensure-postgres.sh
+source scripts/ensure-postgres.sh
+stop_pg() { if [ -n "${MAILROOM_TEST_PG_STOP:-}" ]; then $MAILROOM_TEST_PG_STOP >/dev/null || true; fi; }
+trap stop_pg EXIT
+
+echo "test: type-checking"
+npx tsc -p tsconfig.json --noEmit
+
+if [ -x scripts/validate-compose.sh ]; then bash scripts/validate-compose.sh; fi
+
+node --import tsx test/run.ts "$@"

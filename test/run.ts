@@ -1,0 +1,48 @@
+/**
+ * Starts one Temporal dev server for the whole suite (with mailroom's search attributes), runs every
+ * test file with node's test runner against it, then stops it.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findTemporalCli } from '../src/temporal/cli-binary';
+import { startDevServer } from '../src/temporal/dev-server';
+import { freePort } from './support/ports';
+
+function testFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.test.ts'))
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort();
+}
+
+async function main(): Promise<number> {
+  const cliPath = findTemporalCli((line) => console.log(`test: ${line}`));
+  if (!cliPath) throw new Error('no temporal CLI and no Go toolchain to build one');
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-test-temporal-'));
+  const port = await freePort();
+  console.log(`test: starting the Temporal dev server on 127.0.0.1:${port}`);
+  const server = await startDevServer({ cliPath, port, dbFile: path.join(stateDir, 'temporal.sqlite'), logFile: path.join(stateDir, 'temporal.log') });
+  const filter = process.argv.slice(2);
+  const files = testFiles('test').filter((file) => filter.length === 0 || filter.some((f) => file.includes(f)));
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+      stdio: 'inherit',
+      env: { ...process.env, TEMPORAL_ADDRESS: server.address, MAILROOM_TEST_TEMPORAL_CLI: cliPath, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    });
+    return await new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  } finally {
+    await server.stop();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
