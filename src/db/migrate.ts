@@ -13,7 +13,8 @@ function provider(database: Database): MigrationProvider {
 
 /** Brings the schema to the latest version; safe to run concurrently from several processes on PostgreSQL. */
 export async function migrateToLatest(database: Database): Promise<string[]> {
-  const migrator = new Migrator({ db: database.db, provider: provider(database) });
+  // Issues add migrations in parallel branches of work; applying them by name order is enough here.
+  const migrator = new Migrator({ db: database.db, provider: provider(database), allowUnorderedMigrations: true });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
