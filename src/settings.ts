@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import ms from 'ms';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from './shared/contracts';
+import { cronProblem, isTimeZone, normaliseCron } from './schedules/spec';
 
 /** Everything mailroom reads from its environment, parsed and validated once at start-up. */
 export interface Settings {
@@ -43,6 +44,14 @@ export interface Settings {
   workerHealthPort?: number;
   /** pino level. @defaultValue `info` */
   logLevel: string;
+  /** Largest CSV body `POST /v1/contacts/import` accepts (`MAILROOM_IMPORT_MAX_BYTES`); larger is 413. @defaultValue 50 MB */
+  importMaxBytes: number;
+  /** Interval of the keep-alive comments of `GET /v1/tasks/{id}/events` (`MAILROOM_SSE_HEARTBEAT`). @defaultValue 15 s */
+  sseHeartbeatMs: number;
+  /** 5-field crontab of the built-in `dailyDigest` schedule. @defaultValue `0 7 * * *` */
+  digestCron: string;
+  /** IANA time zone of the digest's crontab and of its "yesterday". @defaultValue `UTC` */
+  digestTimezone: string;
   production: boolean;
 }
 
@@ -92,6 +101,17 @@ const schema = z.object({
   MAILROOM_DEMO_CONTACTS: z.coerce.number().int().min(0).max(10_000_000).default(500_000),
   MAILROOM_WORKER_HEALTH_PORT: port.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAILROOM_IMPORT_MAX_BYTES: z.coerce.number().int().min(1).max(10 * 1024 ** 3).default(50 * 1024 * 1024),
+  MAILROOM_SSE_HEARTBEAT: duration.default(ms('15s')),
+  MAILROOM_DIGEST_CRON: z
+    .string()
+    .superRefine((text, ctx) => {
+      const problem = cronProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .transform(normaliseCron)
+    .default('0 7 * * *'),
+  MAILROOM_DIGEST_TIMEZONE: z.string().refine(isTimeZone, 'expected an IANA time zone such as Europe/Paris').default('UTC'),
   NODE_ENV: z.string().optional(),
 });
 
@@ -127,6 +147,10 @@ export function loadSettings(env: Env = process.env): Settings {
     demoContacts: e.MAILROOM_DEMO_CONTACTS,
     workerHealthPort: e.MAILROOM_WORKER_HEALTH_PORT,
     logLevel: e.LOG_LEVEL,
+    importMaxBytes: e.MAILROOM_IMPORT_MAX_BYTES,
+    sseHeartbeatMs: e.MAILROOM_SSE_HEARTBEAT,
+    digestCron: e.MAILROOM_DIGEST_CRON,
+    digestTimezone: e.MAILROOM_DIGEST_TIMEZONE,
     production,
   };
 }

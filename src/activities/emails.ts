@@ -1,6 +1,6 @@
 import { findSentEmail, recordSentEmail } from '../db/queries/sent-emails';
 import type { ActivityDeps } from './deps';
-import { InvalidRecipientError } from './errors';
+import { InvalidRecipient } from './errors';
 
 export interface ExportReadyEmail {
   /** Fixed per task: the email goes out once even if this activity is retried. */
@@ -20,7 +20,7 @@ export const createEmailActivities = ({ database, mailer }: ActivityDeps) => ({
   async sendExportReadyEmail(email: ExportReadyEmail): Promise<{ messageId: string; alreadySent: boolean }> {
     const sent = await findSentEmail(database.db, email.key);
     if (sent) return { messageId: sent.message_id, alreadySent: true };
-    if (!ADDRESS.test(email.to)) throw new InvalidRecipientError(`cannot email ${JSON.stringify(email.to)}`);
+    if (!ADDRESS.test(email.to)) throw new InvalidRecipient(`cannot email ${JSON.stringify(email.to)}`);
     const messageId = messageIdFor(email.key);
     const expires = new Date(email.expiresAt).toUTCString();
     // A crash between the SMTP accept and this record resends with the same Message-ID.

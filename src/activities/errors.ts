@@ -1,17 +1,25 @@
-import { ErrorType } from '../shared/contracts';
-
 /**
  * Failures no retry can fix. A thrown error reaches Temporal as an ApplicationFailure whose type is the
- * error's name, and these names are in every retry policy's `nonRetryableErrorTypes`.
+ * error's constructor name, so each class is named exactly as its entry in ErrorType
+ * (src/shared/contracts.ts), which every retry policy lists in `nonRetryableErrorTypes`.
  */
-export class NewsletterNotFoundError extends Error {
-  override name = ErrorType.NewsletterNotFound;
+export class NewsletterNotFound extends Error {
+  override name = 'NewsletterNotFound';
 }
 
-export class InvalidRecipientError extends Error {
-  override name = ErrorType.InvalidRecipient;
+export class InvalidRecipient extends Error {
+  override name = 'InvalidRecipient';
 }
 
-export class ExportFileMissingError extends Error {
-  override name = ErrorType.ExportFileMissing;
+export class ExportFileMissing extends Error {
+  override name = 'ExportFileMissing';
+}
+
+export class ImportFileMissing extends Error {
+  override name = 'ImportFileMissing';
+}
+
+/** The CSV cannot be read past some line (e.g. an unclosed quote): the message names the line, in words. */
+export class ImportFileMalformed extends Error {
+  override name = 'ImportFileMalformed';
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { activityInfo, Context, CancelledFailure, heartbeat } from '@temporalio/activity';
+import { activityInfo, Context, CancelledFailure, heartbeat, log } from '@temporalio/activity';
 import { stringify } from 'csv-stringify/sync';
 import { countDeliveries, readDeliveryStatsPage, type StatsRow } from '../db/queries/delivery-stats';
 import { findNewsletter } from '../db/queries/newsletters';
@@ -11,7 +11,7 @@ import { downloadUrl, signDownloadToken } from '../storage/download-links';
 import { neutraliseFormula } from '../storage/csv-safety';
 import { ExportFiles } from '../storage/export-files';
 import type { ActivityDeps } from './deps';
-import { ExportFileMissingError, NewsletterNotFoundError } from './errors';
+import { ExportFileMissing, NewsletterNotFound } from './errors';
 
 export const STATS_HEADER = ['Email', 'First name', 'Last name', 'Status', 'Sent at', 'Opens', 'First opened at', 'Clicks', 'First clicked at', 'Bounced', 'Unsubscribed'];
 
@@ -68,7 +68,7 @@ export const createExportActivities = ({ database, readDatabase, files, settings
   /** Checks the newsletter belongs to the tenant and names the file. */
   async prepareExport(input: TaskOwner & { newsletterId: number }): Promise<PreparedExport> {
     const newsletter = await findNewsletter(database.db, input.tenantId, input.newsletterId);
-    if (!newsletter) throw new NewsletterNotFoundError(`newsletter ${input.newsletterId} does not exist`);
+    if (!newsletter) throw new NewsletterNotFound(`newsletter ${input.newsletterId} does not exist`);
     const exportId = ExportFiles.newExportId();
     const fileKey = files.fileKey(input.tenantId, exportId);
     const total = await countDeliveries(database.db, input.newsletterId);
@@ -82,11 +82,12 @@ export const createExportActivities = ({ database, readDatabase, files, settings
   async writeStatsCsvChunk(input: ChunkInput): Promise<ChunkResult> {
     const resumed = activityInfo().heartbeatDetails as ExportCursor | undefined;
     let cursor: ExportCursor = resumed ?? input.cursor;
+    if (resumed) log.warn('resuming export from its last heartbeat', { fileKey: input.fileKey, fromRow: resumed.rows, attempt: activityInfo().attempt });
     const stopAt = input.cursor.rows + input.maxRows;
     const part = files.partPath(input.fileKey);
     await files.ensureDirFor(input.fileKey);
     if (cursor.bytes > 0 && !fs.existsSync(part)) {
-      throw new ExportFileMissingError(`partial export ${input.fileKey} vanished after ${cursor.rows} rows`);
+      throw new ExportFileMissing(`partial export ${input.fileKey} vanished after ${cursor.rows} rows`);
     }
     const handle = await fs.promises.open(part, cursor.bytes === 0 ? 'w' : 'r+');
     const signal = Context.current().cancellationSignal;
@@ -129,7 +130,7 @@ export const createExportActivities = ({ database, readDatabase, files, settings
       await fs.promises.truncate(part, input.cursor.bytes);
       await fs.promises.rename(part, final);
     } else if (!fs.existsSync(final)) {
-      throw new ExportFileMissingError(`export file ${input.fileKey} is missing`);
+      throw new ExportFileMissing(`export file ${input.fileKey} is missing`);
     }
     const { sha256, bytes } = await files.sha256(input.fileKey);
     const row = await recordExport(database.db, {

@@ -2,6 +2,10 @@ import type { ActivityDeps } from './deps';
 import { createEmailActivities } from './emails';
 import { createExportActivities } from './export-stats';
 import { createNotificationActivities } from './notifications';
+import { createDigestActivities } from './digest';
+import { createDigestEmailActivities } from './digest-emails';
+import { createPurgeActivities } from './purge-exports';
+import { createScheduledTaskActivities } from './scheduled-tasks';
 
 export type { ActivityDeps } from './deps';
 
@@ -9,11 +13,15 @@ export type { ActivityDeps } from './deps';
 export const createActivities = (deps: ActivityDeps) => ({
   ...createExportActivities(deps),
   ...createNotificationActivities(deps),
+  ...createScheduledTaskActivities(deps),
+  ...createPurgeActivities(deps),
+  ...createDigestActivities(deps),
 });
 
 /** Activities of the `-email` task queue: each opens SMTP connections. */
 export const createEmailQueueActivities = (deps: ActivityDeps) => ({
   ...createEmailActivities(deps),
+  ...createDigestEmailActivities(deps),
 });
 
 export type MainActivities = ReturnType<typeof createActivities>;

@@ -17,7 +17,8 @@ export const NewsletterDraft = z.strictObject({
   from: z.string().trim().min(3).max(320).regex(/@/, 'expected an email address').optional(),
 });
 
-export const TaskId = z.string().min(1).max(300).regex(/^[\w.-]+$/, 'not a task id');
+// Scheduled runs' ids end in Temporal's RFC 3339 time, hence the colon.
+export const TaskId = z.string().min(1).max(300).regex(/^[\w.:-]+$/, 'not a task id');
 
 export const TaskStatus = z.enum(['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'TIMED_OUT']);
 export const TaskKind = z.enum(['export', 'send', 'import']);

@@ -3,6 +3,7 @@ import { action } from './action';
 import { createTenant, createUser, migrate, seed } from './commands/admin';
 import { api } from './commands/api';
 import { dev } from './commands/dev';
+import { schedulesSync } from './commands/schedules';
 import { worker } from './commands/worker';
 
 const program = new Command('mailroom').description('Background tasks of the emailing SaaS, on Temporal.');
@@ -30,6 +31,12 @@ program
   .requiredOption('--tenant <slug>', 'tenant slug')
   .requiredOption('--email <email>', 'user email')
   .action(action(createUser));
+program
+  .command('schedules')
+  .description('manage the built-in schedules')
+  .command('sync')
+  .description('create or update the built-in schedules (purgeExpiredExports, dailyDigest) to match the code')
+  .action(action(schedulesSync));
 
 program.parseAsync(process.argv).catch((error) => {
   console.error(`mailroom: ${error instanceof Error ? error.message : String(error)}`);

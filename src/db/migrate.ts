@@ -1,12 +1,16 @@
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Database } from './schema';
 import { initialSchema } from './migrations/001-initial';
+import { schedulesSchema } from './migrations/003-schedules';
 
 /** Migrations live in code (not read from a folder) so the compiled and the tsx-run CLI see the same list. */
 function provider(database: Database): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '001-initial': initialSchema(database.dialect) };
+      return {
+        '001-initial': initialSchema(database.dialect),
+        '003-schedules': schedulesSchema(),
+      };
     },
   };
 }

@@ -108,6 +108,21 @@ export interface SentEmailTable {
   sent_at: string;
 }
 
+/** A user's recurring task; Temporal holds the schedule itself under the same id. */
+export interface ScheduleTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  action_type: 'export';
+  newsletter_id: number;
+  /** Exactly one of `cron` (5-field crontab) and `every` (`"15m"`) is set. */
+  cron: string | null;
+  every: string | null;
+  timezone: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface DatabaseSchema {
   tenants: TenantTable;
   users: UserTable;
@@ -118,6 +133,7 @@ export interface DatabaseSchema {
   notifications: NotificationTable;
   tasks: TaskTable;
   sent_emails: SentEmailTable;
+  schedules: ScheduleTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -36,6 +36,8 @@ export interface ExportNewsletterStatsInput extends TaskOwner {
   linkTtlMs: number;
   /** Rows per activity call: the workflow's progress moves at this grain. */
   chunkRows?: number;
+  /** Set when a user schedule starts the export: the run then records itself as the owner's task. */
+  scheduleId?: string;
 }
 
 export interface ExportNewsletterStatsResult {
@@ -56,13 +58,71 @@ export interface ExportCursor {
   bytes: number;
 }
 
+export interface ImportContactsInput extends TaskOwner {
+  /** The uploaded CSV, relative to the shared store's `imports/` root (the API wrote it there). */
+  fileKey: string;
+  /** Rows per activity call: the workflow's progress moves at this grain. */
+  chunkRows?: number;
+}
+
+/** An invalid row of an import, as the user reads it. */
+export interface InvalidImportRow {
+  line: number;
+  reason: string;
+}
+
+export interface ImportContactsResult {
+  /** Data rows read (the header, if any, and empty lines excluded). */
+  rows: number;
+  /** Valid rows applied: created + updated. */
+  imported: number;
+  created: number;
+  updated: number;
+  invalid: number;
+  /** The first invalid rows, at most `MAX_REPORTED_INVALID_ROWS`. */
+  invalidRows: InvalidImportRow[];
+}
+export const MAX_REPORTED_INVALID_ROWS = 100;
+
+/** Where an import stands: enough to resume after the last committed batch, never the rows themselves. */
+export interface ImportCursor extends Omit<ImportContactsResult, 'imported'> {
+  /** Offset in the file just after the last committed record. */
+  bytes: number;
+  /** Line number of the last committed record's last line. */
+  line: number;
+  /** Column of each field, decided once from the first record (header or not). */
+  columns?: { email: number; firstName?: number; lastName?: number };
+}
+
 /** Failure types that no retry can fix; listed in the activities' `nonRetryableErrorTypes`. */
 export const ErrorType = {
   NewsletterNotFound: 'NewsletterNotFound',
   InvalidRecipient: 'InvalidRecipient',
   ExportFileMissing: 'ExportFileMissing',
+  ImportFileMissing: 'ImportFileMissing',
+  ImportFileMalformed: 'ImportFileMalformed',
 } as const;
 export const NON_RETRYABLE_ERROR_TYPES = Object.values(ErrorType);
+
+/** Input of the hourly built-in `purgeExpiredExports`. */
+export interface PurgeExpiredExportsInput {
+  /** Expired exports deleted per activity call. */
+  batchSize?: number;
+}
+
+/** Input of the built-in `dailyDigest`: "yesterday" is the day before the run's start in this zone. */
+export interface DailyDigestInput {
+  timezone: string;
+  /** Tenants handled per listing activity call. */
+  batchSize?: number;
+}
+
+/** TaskKind of the built-in schedules' workflows, which belong to no user. */
+export type MaintenanceKind = 'purge' | 'digest';
+
+/** Schedule ids read `sched-<hex>`; Temporal appends `-<RFC 3339 time>` to this prefix for each run. */
+export const scheduledExportWorkflowIdPrefix = (tenantId: string, newsletterId: number, scheduleId: string) =>
+  `export-${tenantId}-${newsletterId}-${scheduleId}`;
 
 export const workflowIds = {
   export: (tenantId: string, newsletterId: number, requestKey: string) =>

@@ -35,6 +35,10 @@ export async function exportNewsletterStats(
   let published: ExportNewsletterStatsResult | undefined;
 
   try {
+    // A run started by a user schedule enters itself among its owner's tasks (once, not after continue-as-new).
+    if (input.scheduleId && !state) {
+      await quick.recordScheduledTask({ ...owner, taskId: info.workflowId, kind: 'export', startedAt: info.startTime.toISOString() });
+    }
     prepared ??= await quick.prepareExport({ ...owner, newsletterId: input.newsletterId });
     let cursor: ExportCursor = state?.cursor ?? { afterContactId: 0, rows: 0, bytes: 0 };
     progress = { phase: 'writing', done: cursor.rows, total: prepared.total };

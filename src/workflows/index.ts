@@ -1,1 +1,3 @@
 export { exportNewsletterStats } from './export-newsletter-stats';
+export { purgeExpiredExports } from './purge-expired-exports';
+export { dailyDigest } from './daily-digest';

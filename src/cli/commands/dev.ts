@@ -14,6 +14,7 @@ import { runWorkers } from '../../worker/run-workers';
 import { untilSignal } from '../action';
 import { startApi } from './api';
 import { seedWithProgress } from './admin';
+import { syncSchedulesAtStart } from './schedules';
 
 /**
  * Everything on one machine: a Temporal dev server unless one answers, the migrated and seeded embedded
@@ -54,6 +55,7 @@ export async function dev(): Promise<void> {
 
   const deps = buildActivityDeps(settings);
   const workers = await runWorkers(settings, deps, logger);
+  await syncSchedulesAtStart(settings, logger);
   const api = await startApi(settings, logger);
   const ui = temporal?.uiUrl ?? `http://${settings.temporalAddress.split(':')[0]}:${Number(settings.temporalAddress.split(':')[1]) + 1000}`;
   console.log(

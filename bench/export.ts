@@ -1,0 +1,130 @@
+/**
+ * Export benchmark (issue 2, point 9). For each size N it seeds the demo tenant with N deliveries and
+ * measures, in one run: the database's own CSV output of the export's query (`sqlite3 -csv`, and
+ * `psql COPY … TO STDOUT CSV` on PostgreSQL), our export activity alone, and the whole path
+ * POST /v1/exports → workflow → email in the outbox, with peak RSS; then prints a table and verdicts.
+ *
+ *   npm run bench:export                      # 100k, 500k, 2M
+ *   npm run bench:export -- 20000 50000       # quick run
+ *   npm run bench:export -- 100k 500k --pg postgres://postgres@127.0.0.1:55432/postgres
+ *
+ * PostgreSQL is measured when `--pg URL` or MAILROOM_TEST_PG_URL is given (a database is created and
+ * dropped per size). The bench starts its own headless Temporal dev server on a free port.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import type { Dialect } from '../src/db/schema';
+import { findTemporalCli } from '../src/temporal/cli-binary';
+import { startDevServer, type DevServer } from '../src/temporal/dev-server';
+import { freePort } from '../test/support/ports';
+import { psqlCopy, sqliteCsv } from './support/baselines';
+import { createSeededDatabase } from './support/bench-databases';
+import { stopAllProcesses } from './support/processes';
+import { details, markdownTable, verdicts, type SizeResult } from './support/report';
+import { runActivityAlone } from './support/run-activity';
+import { runWholePath } from './support/whole-path';
+
+const DEFAULT_SIZES = ['100k', '500k', '2M'];
+/** Rows per writeStatsCsvChunk call: the workflow's default (DEFAULT_CHUNK_ROWS). */
+const WORKFLOW_CHUNK_ROWS = 100_000;
+
+function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(text.replace(/_/g, ''));
+  if (!match) throw new Error(`not a size: ${text} (use 20000, 100k or 2M)`);
+  const n = Number(match[1]) * ({ k: 1e3, m: 1e6 }[match[2]!.toLowerCase()] ?? 1);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`not a size: ${text}`);
+  return n;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { pg: { type: 'string' }, 'chunk-rows': { type: 'string' } },
+  });
+  const sizes = (positionals.length > 0 ? positionals : DEFAULT_SIZES).map(parseSize);
+  const chunkRows = values['chunk-rows'] ? parseSize(values['chunk-rows']) : WORKFLOW_CHUNK_ROWS;
+  const pgUrl = values.pg ?? process.env.MAILROOM_TEST_PG_URL;
+  const dialects: Dialect[] = pgUrl ? ['sqlite', 'postgres'] : ['sqlite'];
+  const pgNote = pgUrl ? undefined : 'no --pg URL and no MAILROOM_TEST_PG_URL: PostgreSQL columns skipped';
+
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-'));
+  let server: DevServer | undefined;
+  let connection: Connection | undefined;
+  const cleanUp = async () => {
+    await stopAllProcesses();
+    await connection?.close();
+    await server?.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    log('interrupted: stopping what the bench started');
+    void cleanUp().finally(() => process.exit(130));
+  });
+
+  try {
+    log(`export bench: sizes ${sizes.map((n) => n.toLocaleString('en')).join(', ')}; ${dialects.join(' + ')}; chunk ${chunkRows.toLocaleString('en')} rows; work dir ${workDir}`);
+    if (pgNote) log(`note: ${pgNote}`);
+    const cli = findTemporalCli(log);
+    if (!cli) throw new Error('no temporal CLI found (TEMPORAL_CLI_PATH, PATH, cache, or go to build it)');
+    const port = await freePort();
+    log(`starting a headless Temporal dev server on 127.0.0.1:${port}…`);
+    server = await startDevServer({ cliPath: cli, dbFile: path.join(workDir, 'temporal.sqlite'), port, logFile: path.join(workDir, 'temporal.log') });
+    connection = await Connection.connect({ address: server.address });
+    const temporal = new Client({ connection });
+
+    const results: SizeResult[] = [];
+    for (const rows of sizes) {
+      for (const dialect of dialects) {
+        const label = `${rows.toLocaleString('en')} ${dialect}`;
+        log(`\n[${label}] seeding…`);
+        const seedStarted = performance.now();
+        const db = await createSeededDatabase(dialect, rows, workDir, pgUrl);
+        const seedMs = performance.now() - seedStarted;
+        try {
+          const out = path.join(workDir, `baseline-${dialect}-${rows}.csv`);
+          log(`[${label}] baseline ${dialect === 'sqlite' ? 'sqlite3 -csv' : 'psql COPY'}…`);
+          const baseline = dialect === 'sqlite' ? await sqliteCsv(db.url, db.newsletterId, out) : await psqlCopy(db.url, db.newsletterId, out);
+          fs.rmSync(out, { force: true });
+          log(`[${label}] baseline ${(baseline.ms / 1000).toFixed(2)} s; activity alone…`);
+          const activity = await runActivityAlone(db.url, path.join(workDir, `activity-${dialect}`), db.newsletterId, chunkRows);
+          if (activity.rows !== rows) throw new Error(`the activity wrote ${activity.rows} rows, expected ${rows}`);
+          log(`[${label}] activity ${(activity.ms / 1000).toFixed(2)} s, peak RSS ${activity.peakRssMb.toFixed(0)} MB; whole path…`);
+          const wholePath = await runWholePath(db, server.address, temporal, workDir);
+          if (wholePath.rows !== rows) throw new Error(`the export task reported ${wholePath.rows} rows, expected ${rows}`);
+          log(`[${label}] whole path ${(wholePath.ms / 1000).toFixed(2)} s, worker peak RSS ${wholePath.workerPeakRssMb.toFixed(0)} MB`);
+          results.push({ rows, dialect, seedMs, baseline, activity, path: wholePath });
+        } finally {
+          await db.drop();
+        }
+      }
+    }
+
+    const cpus = os.cpus();
+    console.log(`\n## Export benchmark (${new Date().toISOString().slice(0, 10)}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, Node ${process.version})\n`);
+    console.log(markdownTable(results));
+    console.log('\nTargets:');
+    for (const line of verdicts(results, pgNote)) console.log(line);
+    console.log('\nDetails:');
+    for (const line of details(results)) console.log(line);
+    console.log(
+      '\nBaselines run the export query once (same join, filter, order and columns, contact id included) after one unmeasured ' +
+        'warm-up run; the activity also neutralises formulas, maps flags to yes/no, and fsyncs its file. "whole − activity" is ' +
+        'the whole path minus the activity alone; "in-worker activity" is the time the workflow history shows in writeStatsCsvChunk. ' +
+        'The whole path is measured on a worker that has run one small export first (a running worker is warm); ' +
+        '"worker peak RSS (export)" is the worker\'s VmHWM, reset just before the measured POST.',
+    );
+  } finally {
+    await cleanUp();
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.stack ?? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,165 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Client } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { issueApiKey } from '../../src/db/queries/users';
+import { DEMO_TENANT } from '../../src/db/seed';
+import { freePort } from '../../test/support/ports';
+import type { BenchDatabase } from './bench-databases';
+import { readRss, resetPeakRss, sampleRss, startProcess, waitForHttp, type Started } from './processes';
+
+const BIN = path.resolve(__dirname, '..', '..', 'bin', 'mailroom.js');
+
+/** Settings the processes under test must not inherit from whoever runs the bench. */
+const INHERITED_SETTINGS = ['SMTP_URL', 'TEMPORAL_NAMESPACE', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS', 'PUBLIC_BASE_URL', 'NODE_ENV', 'LINK_TTL', 'MAILROOM_TASK_QUEUE'];
+
+export interface WholePathRun {
+  /** From sending POST /v1/exports until the email's `.eml` file is in the outbox. */
+  ms: number;
+  /** Until the API answered 202. */
+  postMs: number;
+  /** Sum of the writeStatsCsvChunk activities' started → completed times, from the workflow history. */
+  inWorkerActivityMs: number;
+  chunks: number;
+  rows: number;
+  /** Worker RSS just before the POST, after start-up. */
+  workerIdleRssMb: number;
+  /** Worker peak RSS between the POST and the email (VmHWM reset before the POST; else sampled). */
+  workerPeakRssMb: number;
+  peakMeasuredBy: 'VmHWM' | 'sampling';
+  /** Worker VmHWM before the reset: its start-up (when the workflow bundle is built) and the warm-up export. */
+  workerStartupPeakMb: number;
+  /** The warm-up: the first export this worker ran (the small newsletter), POST → email. */
+  warmUpMs: number;
+}
+
+/**
+ * Starts `mailroom worker` and `mailroom api` as the user would (own processes, own data dir, outbox
+ * email since no SMTP_URL), asks for the export through HTTP and times it until the email file appears.
+ */
+export async function runWholePath(db: BenchDatabase, temporalAddress: string, temporal: Client, workDir: string): Promise<WholePathRun> {
+  const dataDir = fs.mkdtempSync(path.join(workDir, `path-${db.dialect}-`));
+  const port = await freePort();
+  const healthPort = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of INHERITED_SETTINGS) delete env[name];
+  Object.assign(env, {
+    TEMPORAL_ADDRESS: temporalAddress,
+    MAILROOM_DATA_DIR: dataDir,
+    DATABASE_URL: db.url,
+    MAILROOM_TASK_QUEUE: `bench-${crypto.randomBytes(5).toString('hex')}`,
+    LINK_SECRET: crypto.randomBytes(32).toString('hex'),
+    PORT: String(port),
+    MAILROOM_WORKER_HEALTH_PORT: String(healthPort),
+    LOG_LEVEL: 'warn',
+  });
+  const workerLog = path.join(workDir, `worker-${db.dialect}-${path.basename(dataDir)}.log`);
+  const apiLog = path.join(workDir, `api-${db.dialect}-${path.basename(dataDir)}.log`);
+  const worker = startProcess(process.execPath, [BIN, 'worker'], env, workerLog);
+  const api = startProcess(process.execPath, [BIN, 'api'], env, apiLog);
+  try {
+    await waitForHttp(`http://127.0.0.1:${healthPort}/healthz`, worker, workerLog);
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, api, apiLog);
+    const { apiKey } = await issueApiKey(db.database.db, DEMO_TENANT, 'bench@demo.test');
+    const headers = { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' };
+    const outbox = path.join(dataDir, 'outbox');
+    const exportOnce = (newsletterId: number) => exportUntilEmail(`http://127.0.0.1:${port}`, headers, newsletterId, outbox, worker, workerLog);
+    // A running worker has already run workflows: the first one pays for creating the workflow sandbox
+    // and for JIT warm-up. Warm it with the small newsletter, so the measured export is the steady state.
+    const warmUp = await exportOnce(db.smallNewsletterId);
+
+    const pid = worker.child.pid!;
+    const before = readRss(pid);
+    const hwmReset = resetPeakRss(pid);
+    const sampler = sampleRss(pid);
+    const { ms, postMs, taskId } = await exportOnce(db.newsletterId);
+    const sampledPeak = sampler.stop();
+    const workerPeakRssMb = hwmReset ? readRss(pid).peakMb : sampledPeak;
+
+    const task = await waitForTask(`http://127.0.0.1:${port}/v1/tasks/${taskId}`, headers);
+    if (task.status !== 'COMPLETED') throw new Error(`export task ended ${task.status}: ${JSON.stringify(task)}`);
+    const { activityMs, chunks } = await chunkActivityTime(temporal, taskId);
+    return {
+      ms,
+      postMs,
+      inWorkerActivityMs: activityMs,
+      chunks,
+      rows: task.result.rows,
+      workerIdleRssMb: before.rssMb,
+      workerPeakRssMb,
+      peakMeasuredBy: hwmReset ? 'VmHWM' : 'sampling',
+      workerStartupPeakMb: before.peakMb,
+      warmUpMs: warmUp.ms,
+    };
+  } finally {
+    await api.stop();
+    await worker.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const emails = (outbox: string) => (fs.existsSync(outbox) ? fs.readdirSync(outbox).filter((name) => name.endsWith('.eml')) : []);
+
+/** POSTs an export and waits for its email; the clock runs from the POST until the new `.eml` exists. */
+async function exportUntilEmail(
+  baseUrl: string,
+  headers: Record<string, string>,
+  newsletterId: number,
+  outbox: string,
+  worker: Started,
+  workerLog: string,
+): Promise<{ ms: number; postMs: number; taskId: string }> {
+  const already = new Set(emails(outbox));
+  const started = performance.now();
+  const response = await fetch(`${baseUrl}/v1/exports`, { method: 'POST', headers, body: JSON.stringify({ newsletterId }) });
+  const postMs = performance.now() - started;
+  const body = (await response.json()) as { taskId?: string };
+  if (response.status !== 202 || !body.taskId) throw new Error(`POST /v1/exports answered ${response.status}: ${JSON.stringify(body)}`);
+  await waitForEmail(outbox, already, worker, workerLog);
+  return { ms: performance.now() - started, postMs, taskId: body.taskId };
+}
+
+/** The mailer writes `<id>.eml.tmp` then renames it: a new `.eml` name means the whole message is there. */
+async function waitForEmail(outbox: string, already: Set<string>, worker: Started, workerLog: string): Promise<void> {
+  for (;;) {
+    if (emails(outbox).some((name) => !already.has(name))) return;
+    if (worker.exited() !== undefined) throw new Error(`the worker exited (${worker.exited()}) before the email; see ${workerLog}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The task can still be RUNNING for a moment after the email: the notification comes last. */
+async function waitForTask(url: string, headers: Record<string, string>): Promise<any> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const response = await fetch(url, { headers });
+    const task = (await response.json()) as any;
+    if (response.status !== 200) throw new Error(`GET task answered ${response.status}: ${JSON.stringify(task)}`);
+    if (task.status !== 'RUNNING') return task;
+    if (Date.now() > deadline) throw new Error(`task still RUNNING 2 minutes after its email`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Time the worker spent inside writeStatsCsvChunk, read from the workflow's history. */
+async function chunkActivityTime(temporal: Client, workflowId: string): Promise<{ activityMs: number; chunks: number }> {
+  const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
+  const chunkScheduled = new Set<string>();
+  const startedAt = new Map<string, number>();
+  let activityMs = 0;
+  let chunks = 0;
+  for (const event of history.events ?? []) {
+    const id = String(event.eventId);
+    if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'writeStatsCsvChunk') chunkScheduled.add(id);
+    const startedOf = event.activityTaskStartedEventAttributes?.scheduledEventId;
+    if (startedOf != null) startedAt.set(String(startedOf), tsToMs(event.eventTime));
+    const completedOf = event.activityTaskCompletedEventAttributes?.scheduledEventId;
+    if (completedOf != null && chunkScheduled.has(String(completedOf))) {
+      activityMs += tsToMs(event.eventTime) - (startedAt.get(String(completedOf)) ?? NaN);
+      chunks += 1;
+    }
+  }
+  return { activityMs, chunks };
+}

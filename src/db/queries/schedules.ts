@@ -1,0 +1,59 @@
+import type { Kysely, Updateable } from 'kysely';
+import type { DatabaseSchema, ScheduleTable } from '../schema';
+
+type Owner = { tenantId: string; userId: string };
+
+export async function insertSchedule(db: Kysely<DatabaseSchema>, row: ScheduleTable): Promise<void> {
+  await db.insertInto('schedules').values(row).execute();
+}
+
+/** The caller's schedule, or undefined: someone else's id reads exactly like an unknown one. */
+export async function findOwnSchedule(db: Kysely<DatabaseSchema>, owner: Owner, id: string): Promise<ScheduleTable | undefined> {
+  return db
+    .selectFrom('schedules')
+    .selectAll()
+    .where('id', '=', id)
+    .where('tenant_id', '=', owner.tenantId)
+    .where('user_id', '=', owner.userId)
+    .executeTakeFirst();
+}
+
+/** Newest first; `before` is the created_at/id pair of the last item of the previous page. */
+export async function listOwnSchedules(
+  db: Kysely<DatabaseSchema>,
+  owner: Owner,
+  page: { limit: number; before?: { createdAt: string; id: string } },
+): Promise<ScheduleTable[]> {
+  let query = db.selectFrom('schedules').selectAll().where('tenant_id', '=', owner.tenantId).where('user_id', '=', owner.userId);
+  if (page.before) {
+    const { createdAt, id } = page.before;
+    query = query.where((eb) =>
+      eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]),
+    );
+  }
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+}
+
+export async function updateOwnSchedule(
+  db: Kysely<DatabaseSchema>,
+  owner: Owner,
+  id: string,
+  changes: Updateable<ScheduleTable>,
+): Promise<void> {
+  await db
+    .updateTable('schedules')
+    .set(changes)
+    .where('id', '=', id)
+    .where('tenant_id', '=', owner.tenantId)
+    .where('user_id', '=', owner.userId)
+    .execute();
+}
+
+export async function deleteOwnSchedule(db: Kysely<DatabaseSchema>, owner: Owner, id: string): Promise<void> {
+  await db
+    .deleteFrom('schedules')
+    .where('id', '=', id)
+    .where('tenant_id', '=', owner.tenantId)
+    .where('user_id', '=', owner.userId)
+    .execute();
+}

@@ -1,0 +1,254 @@
+import crypto from 'node:crypto';
+import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import { HttpError, notFound } from '../api/errors';
+import type { ScheduleCreateBody, SchedulePatchBody } from '../api/schemas/schedules';
+import { findNewsletter } from '../db/queries/newsletters';
+import { deleteOwnSchedule, findOwnSchedule, insertSchedule, listOwnSchedules, updateOwnSchedule } from '../db/queries/schedules';
+import { now, type DatabaseSchema, type ScheduleTable } from '../db/schema';
+import { toScheduleSpec } from '../schedules/spec';
+import { scheduledExportWorkflowIdPrefix, TaskKindKey, TenantIdKey, UserIdKey, type ExportNewsletterStatsInput, type TaskOwner } from '../shared/contracts';
+import type { Settings } from '../settings';
+
+export interface ScheduleOwner extends TaskOwner {
+  email: string;
+}
+
+export interface ScheduleView {
+  id: string;
+  action: { type: 'export'; newsletterId: number };
+  cron?: string;
+  every?: string;
+  timezone: string;
+  /** MISSING: the row exists but Temporal has no such schedule (removed by an operator). */
+  status: 'ACTIVE' | 'PAUSED' | 'MISSING';
+  note?: string;
+  nextRunAt?: string;
+  /** Latest runs first; each is a task of `GET /v1/tasks/{taskId}`. */
+  recentRuns: Array<{ taskId: string; scheduledAt: string; startedAt: string }>;
+  createdAt: string;
+  updatedAt: string;
+  links: { self: string };
+}
+
+/**
+ * After an outage, runs missed by up to this long still happen (one, since overlap is SKIP); older ones
+ * are dropped: an export nobody asked for hours ago is not worth a burst of emails.
+ */
+const CATCHUP_WINDOW = '1 hour';
+
+/** The caller's recurring tasks: a `schedules` row for ownership, a Temporal schedule for the timing. */
+export class ScheduleService {
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly temporal: Client,
+    private readonly settings: Pick<Settings, 'taskQueue' | 'linkTtlMs'>,
+  ) {}
+
+  /** The row first, then the schedule: a crash in between leaves a visible MISSING row, never a hidden schedule. */
+  async create(owner: ScheduleOwner, body: ScheduleCreateBody): Promise<ScheduleView> {
+    const subject = await this.newsletterSubject(owner, body.action.newsletterId);
+    const at = now();
+    const row: ScheduleTable = {
+      id: `sched-${crypto.randomBytes(8).toString('hex')}`,
+      tenant_id: owner.tenantId,
+      user_id: owner.userId,
+      action_type: 'export',
+      newsletter_id: body.action.newsletterId,
+      cron: body.cron ?? null,
+      every: body.every ?? null,
+      timezone: body.timezone ?? null,
+      created_at: at,
+      updated_at: at,
+    };
+    await insertSchedule(this.db, row);
+    try {
+      await this.temporal.schedule.create({
+        scheduleId: row.id,
+        ...this.definition(row, owner, subject),
+        memo: { tenantId: owner.tenantId, userId: owner.userId, userEmail: owner.email, kind: 'export' },
+      });
+    } catch (error) {
+      await deleteOwnSchedule(this.db, owner, row.id);
+      throw specRefusal(error);
+    }
+    return this.view(row);
+  }
+
+  async get(owner: TaskOwner, id: string): Promise<ScheduleView> {
+    return this.view(await this.own(owner, id));
+  }
+
+  async list(owner: TaskOwner, query: { limit: number; cursor?: string }): Promise<{ items: ScheduleView[]; next?: string }> {
+    const before = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = await listOwnSchedules(this.db, owner, { limit: query.limit, before });
+    const items = await Promise.all(rows.map((row) => this.view(row)));
+    const last = rows[rows.length - 1];
+    return rows.length === query.limit && last ? { items, next: encodeCursor(last) } : { items };
+  }
+
+  /** Temporal first: a spec the server refuses leaves the stored schedule as it was. */
+  async update(owner: ScheduleOwner, id: string, patch: SchedulePatchBody): Promise<ScheduleView> {
+    const current = await this.own(owner, id);
+    const recurrence = patch.cron !== undefined ? { cron: patch.cron, every: null } : patch.every !== undefined ? { cron: null, every: patch.every } : {};
+    const next: ScheduleTable = {
+      ...current,
+      ...recurrence,
+      newsletter_id: patch.action?.newsletterId ?? current.newsletter_id,
+      timezone: patch.timezone === undefined ? current.timezone : patch.timezone,
+      updated_at: now(),
+    };
+    const subject = await this.newsletterSubject(owner, next.newsletter_id);
+    const definition = this.definition(next, owner, subject);
+    try {
+      await this.temporal.schedule.getHandle(id).update((described) => ({
+        ...definition,
+        state: { paused: described.state.paused, note: described.state.note, remainingActions: described.state.remainingActions },
+      }));
+    } catch (error) {
+      if (error instanceof ScheduleNotFoundError) throw new HttpError(409, 'schedule_missing', 'this schedule no longer exists in Temporal; delete it and create it again');
+      throw specRefusal(error);
+    }
+    await updateOwnSchedule(this.db, owner, id, next);
+    return this.view(next);
+  }
+
+  /** Stops future runs; a run already going finishes. */
+  async remove(owner: TaskOwner, id: string): Promise<void> {
+    await this.own(owner, id);
+    await this.temporal.schedule
+      .getHandle(id)
+      .delete()
+      .catch((error) => {
+        if (!(error instanceof ScheduleNotFoundError)) throw error;
+      });
+    await deleteOwnSchedule(this.db, owner, id);
+  }
+
+  async pause(owner: ScheduleOwner, id: string, note?: string): Promise<void> {
+    await this.own(owner, id);
+    await this.handle(id).pause(note ?? `paused by ${owner.email}`);
+  }
+
+  async unpause(owner: ScheduleOwner, id: string): Promise<void> {
+    await this.own(owner, id);
+    await this.handle(id).unpause(`resumed by ${owner.email}`);
+  }
+
+  /** One run now, paused or not; refused while a run is going, as the schedule's overlap policy would. */
+  async trigger(owner: TaskOwner, id: string): Promise<void> {
+    await this.own(owner, id);
+    const handle = this.handle(id);
+    const described = await handle.describe().catch(missingAs404);
+    if (described.info.runningActions.length > 0) throw new HttpError(409, 'run_in_progress', 'a run of this schedule is in progress; try again when it has finished');
+    await handle.trigger('SKIP');
+  }
+
+  private handle(id: string) {
+    const handle = this.temporal.schedule.getHandle(id);
+    return {
+      describe: () => handle.describe(),
+      trigger: (overlap: 'SKIP') => handle.trigger(overlap).catch(missingAs404),
+      pause: (note: string) => handle.pause(note).catch(missingAs404),
+      unpause: (note: string) => handle.unpause(note).catch(missingAs404),
+    };
+  }
+
+  private async own(owner: TaskOwner, id: string): Promise<ScheduleTable> {
+    const row = await findOwnSchedule(this.db, owner, id);
+    if (!row) throw notFound('schedule');
+    return row;
+  }
+
+  private async newsletterSubject(owner: TaskOwner, newsletterId: number): Promise<string> {
+    const newsletter = await findNewsletter(this.db, owner.tenantId, newsletterId);
+    if (!newsletter) throw notFound('newsletter');
+    return newsletter.subject;
+  }
+
+  /** Everything Temporal needs to start each run as an ordinary export of the owner's. */
+  private definition(row: ScheduleTable, owner: ScheduleOwner, subject: string): Omit<ScheduleOptions, 'scheduleId'> {
+    const input: ExportNewsletterStatsInput = {
+      tenantId: row.tenant_id,
+      userId: row.user_id,
+      newsletterId: row.newsletter_id,
+      linkTtlMs: this.settings.linkTtlMs,
+      scheduleId: row.id,
+    };
+    const searchAttributes = [
+      { key: TenantIdKey, value: row.tenant_id },
+      { key: UserIdKey, value: row.user_id },
+      { key: TaskKindKey, value: 'export' },
+    ];
+    return {
+      spec: toScheduleSpec({ cron: row.cron ?? undefined, every: row.every ?? undefined, timezone: row.timezone ?? undefined }),
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'exportNewsletterStats',
+        taskQueue: this.settings.taskQueue,
+        workflowId: scheduledExportWorkflowIdPrefix(row.tenant_id, row.newsletter_id, row.id),
+        args: [input],
+        typedSearchAttributes: searchAttributes,
+        staticSummary: `Scheduled export of "${subject}" (newsletter ${row.newsletter_id}) for ${owner.email}, schedule ${row.id}`,
+      },
+      policies: { overlap: 'SKIP', catchupWindow: CATCHUP_WINDOW },
+      // Operators find a tenant's or a user's schedules in the Web UI by these.
+      typedSearchAttributes: searchAttributes,
+    };
+  }
+
+  private async view(row: ScheduleTable): Promise<ScheduleView> {
+    const base = {
+      id: row.id,
+      action: { type: row.action_type, newsletterId: row.newsletter_id },
+      ...(row.cron !== null ? { cron: row.cron } : {}),
+      ...(row.every !== null ? { every: row.every } : {}),
+      timezone: row.timezone ?? 'UTC',
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      links: { self: `/v1/schedules/${row.id}` },
+    };
+    let described: ScheduleDescription;
+    try {
+      described = await this.temporal.schedule.getHandle(row.id).describe();
+    } catch (error) {
+      if (error instanceof ScheduleNotFoundError) return { ...base, status: 'MISSING', recentRuns: [] };
+      throw error;
+    }
+    const paused = described.state.paused;
+    const nextRunAt = paused ? undefined : described.info.nextActionTimes[0]?.toISOString();
+    return {
+      ...base,
+      status: paused ? 'PAUSED' : 'ACTIVE',
+      ...(described.state.note ? { note: described.state.note } : {}),
+      ...(nextRunAt ? { nextRunAt } : {}),
+      recentRuns: described.info.recentActions
+        .map((run) => ({ taskId: run.action.workflow.workflowId, scheduledAt: run.scheduledAt.toISOString(), startedAt: run.takenAt.toISOString() }))
+        .reverse(),
+    };
+  }
+}
+
+/** Temporal checks a spec again when it is written; what it refuses is the client's 400, not our 500. */
+function specRefusal(error: unknown): unknown {
+  if (!(error instanceof TypeError)) return error;
+  const field = /time ?zone/i.test(error.message) ? 'timezone' : 'cron';
+  return new HttpError(400, 'invalid_request', `${field}: refused by the scheduler: ${error.message}`);
+}
+
+function missingAs404(error: unknown): never {
+  if (error instanceof ScheduleNotFoundError) throw new HttpError(409, 'schedule_missing', 'this schedule no longer exists in Temporal; delete it and create it again');
+  throw error;
+}
+
+const encodeCursor = (row: ScheduleTable) => Buffer.from(JSON.stringify([row.created_at, row.id])).toString('base64url');
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
+  } catch {
+    // fall through
+  }
+  throw new HttpError(400, 'invalid_request', 'cursor: not a cursor returned by this API');
+}

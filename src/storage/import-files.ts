@@ -1,0 +1,84 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface ReceivedUpload {
+  fileKey: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** Thrown while receiving when the body passes the limit; the partial file is already removed. */
+export class UploadTooLarge extends Error {
+  override name = 'UploadTooLarge';
+  constructor(readonly limit: number) {
+    super(`the upload is larger than ${limit} bytes`);
+  }
+}
+
+/**
+ * Uploaded CSV files under one root shared by API and workers: `<tenant>/<uploadId>.csv`, written as
+ * `.part` and renamed when complete. Keys come from our own ids, and every resolution stays under the root.
+ */
+export class ImportFiles {
+  constructor(readonly root: string) {}
+
+  fileKey(tenantId: string, uploadId: string): string {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(tenantId) || !/^[a-f0-9]{32}$/.test(uploadId)) {
+      throw new Error(`unsafe import key ${tenantId}/${uploadId}`);
+    }
+    return `${tenantId}/${uploadId}.csv`;
+  }
+
+  /** Absolute path of a key; throws if the key would leave the root. */
+  resolve(fileKey: string): string {
+    const root = path.resolve(this.root);
+    const full = path.resolve(root, fileKey);
+    if (!full.startsWith(root + path.sep)) throw new Error(`path escapes the import root: ${fileKey}`);
+    return full;
+  }
+
+  /**
+   * Streams a request body to a new file, never holding more than one chunk in memory, and stops as soon
+   * as it passes `maxBytes` (UploadTooLarge). The file appears under its key only once complete.
+   */
+  async receive(tenantId: string, body: Readable, maxBytes: number): Promise<ReceivedUpload> {
+    const fileKey = this.fileKey(tenantId, crypto.randomBytes(16).toString('hex'));
+    const final = this.resolve(fileKey);
+    const part = `${final}.part`;
+    await fs.promises.mkdir(path.dirname(final), { recursive: true });
+    const hash = crypto.createHash('sha256');
+    let bytes = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        if (bytes > maxBytes) return callback(new UploadTooLarge(maxBytes));
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, meter, fs.createWriteStream(part, { flags: 'wx' }));
+      await fs.promises.rename(part, final);
+    } catch (error) {
+      await fs.promises.rm(part, { force: true });
+      throw error;
+    }
+    return { fileKey, bytes, sha256: hash.digest('hex') };
+  }
+
+  async exists(fileKey: string): Promise<boolean> {
+    return fs.promises.access(this.resolve(fileKey)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async remove(fileKey: string): Promise<void> {
+    await fs.promises.rm(this.resolve(fileKey), { force: true });
+  }
+}
+
+export const importsDir = (dataDir: string) => path.join(dataDir, 'imports');
