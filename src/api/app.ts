@@ -8,6 +8,7 @@ import { downloadRoutes } from './routes/downloads';
 import { exportRoutes } from './routes/exports';
 import { healthRoutes } from './routes/health';
 import { newsletterRoutes } from './routes/newsletters';
+import { scheduleRoutes } from './routes/schedules';
 import { taskRoutes } from './routes/tasks';
 
 export type { ApiDeps } from './deps';
@@ -31,6 +32,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(exportRoutes(deps, tasks));
   app.use(taskRoutes(tasks));
   app.use(newsletterRoutes(deps));
+  app.use(scheduleRoutes(deps));
 
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger));

@@ -70,7 +70,7 @@ export class ScheduleService {
       });
     } catch (error) {
       await deleteOwnSchedule(this.db, owner, row.id);
-      throw specRefusal(error);
+      throw specRefusal(error, row);
     }
     return this.view(row);
   }
@@ -106,8 +106,8 @@ export class ScheduleService {
         state: { paused: described.state.paused, note: described.state.note, remainingActions: described.state.remainingActions },
       }));
     } catch (error) {
-      if (error instanceof ScheduleNotFoundError) throw new HttpError(409, 'schedule_missing', 'this schedule no longer exists in Temporal; delete it and create it again');
-      throw specRefusal(error);
+      if (error instanceof ScheduleNotFoundError) missingSchedule(error);
+      throw specRefusal(error, next);
     }
     await updateOwnSchedule(this.db, owner, id, next);
     return this.view(next);
@@ -125,33 +125,26 @@ export class ScheduleService {
     await deleteOwnSchedule(this.db, owner, id);
   }
 
+  /** The note shows in the Web UI and in the schedule's view. */
   async pause(owner: ScheduleOwner, id: string, note?: string): Promise<void> {
     await this.own(owner, id);
-    await this.handle(id).pause(note ?? `paused by ${owner.email}`);
+    await this.temporal.schedule.getHandle(id).pause(note ?? `paused by ${owner.email}`).catch(missingSchedule);
   }
 
   async unpause(owner: ScheduleOwner, id: string): Promise<void> {
     await this.own(owner, id);
-    await this.handle(id).unpause(`resumed by ${owner.email}`);
+    await this.temporal.schedule.getHandle(id).unpause(`resumed by ${owner.email}`).catch(missingSchedule);
   }
 
   /** One run now, paused or not; refused while a run is going, as the schedule's overlap policy would. */
   async trigger(owner: TaskOwner, id: string): Promise<void> {
     await this.own(owner, id);
-    const handle = this.handle(id);
-    const described = await handle.describe().catch(missingAs404);
-    if (described.info.runningActions.length > 0) throw new HttpError(409, 'run_in_progress', 'a run of this schedule is in progress; try again when it has finished');
-    await handle.trigger('SKIP');
-  }
-
-  private handle(id: string) {
     const handle = this.temporal.schedule.getHandle(id);
-    return {
-      describe: () => handle.describe(),
-      trigger: (overlap: 'SKIP') => handle.trigger(overlap).catch(missingAs404),
-      pause: (note: string) => handle.pause(note).catch(missingAs404),
-      unpause: (note: string) => handle.unpause(note).catch(missingAs404),
-    };
+    const described = await handle.describe().catch(missingSchedule);
+    if (described.info.runningActions.length > 0) {
+      throw new HttpError(409, 'run_in_progress', 'a run of this schedule is in progress; try again when it has finished');
+    }
+    await handle.trigger('SKIP').catch(missingSchedule);
   }
 
   private async own(owner: TaskOwner, id: string): Promise<ScheduleTable> {
@@ -230,13 +223,14 @@ export class ScheduleService {
 }
 
 /** Temporal checks a spec again when it is written; what it refuses is the client's 400, not our 500. */
-function specRefusal(error: unknown): unknown {
+function specRefusal(error: unknown, row: ScheduleTable): unknown {
   if (!(error instanceof TypeError)) return error;
-  const field = /time ?zone/i.test(error.message) ? 'timezone' : 'cron';
+  const field = /time ?zone/i.test(error.message) ? 'timezone' : row.cron !== null ? 'cron' : 'every';
   return new HttpError(400, 'invalid_request', `${field}: refused by the scheduler: ${error.message}`);
 }
 
-function missingAs404(error: unknown): never {
+/** The row is there but an operator removed the Temporal schedule: the caller can only delete it. */
+function missingSchedule(error: unknown): never {
   if (error instanceof ScheduleNotFoundError) throw new HttpError(409, 'schedule_missing', 'this schedule no longer exists in Temporal; delete it and create it again');
   throw error;
 }

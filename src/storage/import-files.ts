@@ -60,7 +60,8 @@ export class ImportFiles {
       },
     });
     try {
-      await pipeline(body, meter, fs.createWriteStream(part, { flags: 'wx' }));
+      // The body is not destroyed on failure: the API still answers 413 on the same connection.
+      await pipeline(body.iterator({ destroyOnReturn: false }), meter, fs.createWriteStream(part, { flags: 'wx' }));
       await fs.promises.rename(part, final);
     } catch (error) {
       await fs.promises.rm(part, { force: true });

@@ -45,9 +45,15 @@ export interface TestSystem {
 }
 
 /** The real thing, in-process: migrated database, workers on the dev server, the API on a free port. */
-export async function startTestSystem(options: { dialect: Dialect; smtpUrl?: string; worker?: boolean }): Promise<TestSystem> {
+export async function startTestSystem(options: {
+  dialect: Dialect;
+  smtpUrl?: string;
+  worker?: boolean;
+  /** More settings, e.g. `{ LINK_TTL: '3s' }`. */
+  env?: Record<string, string>;
+}): Promise<TestSystem> {
   const db = await createTestDatabase(options.dialect);
-  const settings = await testSettings({ DATABASE_URL: db.url, SMTP_URL: options.smtpUrl });
+  const settings = await testSettings({ DATABASE_URL: db.url, SMTP_URL: options.smtpUrl, ...options.env });
   const deps = options.worker === false ? undefined : buildActivityDeps(settings);
   const workers = deps ? await runWorkers(settings, deps, testLogger) : undefined;
   const api = await startApi(settings, testLogger);

@@ -1,0 +1,49 @@
+/**
+ * Records the event histories that test/replay.test.ts replays. Run it after a deliberate, versioned
+ * change of a workflow (never to silence a failing replay):
+ *   TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx test/histories/record.ts
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import type { WorkflowHandle } from '@temporalio/client';
+import { DEMO_TENANT, seedDemoTenant } from '../../src/db/seed';
+import { PROGRESS_QUERY, type Progress } from '../../src/shared/contracts';
+import { findTemporalCli } from '../../src/temporal/cli-binary';
+import { startTestSystem } from '../support/system';
+
+async function main() {
+  const sys = await startTestSystem({ dialect: 'sqlite' });
+  try {
+    const newsletterId = (await seedDemoTenant(sys.db.database, { contacts: 3_000 }))!.newsletters.headline;
+    const { userId } = await sys.user(DEMO_TENANT, 'history@demo.test');
+    const start = (name: string, input: object) =>
+      sys.temporal.workflow.start('exportNewsletterStats', {
+        taskQueue: sys.settings.taskQueue,
+        workflowId: `history-${name}-${sys.settings.taskQueue}`,
+        args: [{ tenantId: DEMO_TENANT, userId, newsletterId, linkTtlMs: 60_000, chunkRows: 1_000, ...input }],
+      });
+    const save = async (name: string, handle: WorkflowHandle) => {
+      await handle.result().catch(() => undefined);
+      const file = path.join(__dirname, `${name}.json`);
+      // The CLI writes the JSON history format every Temporal tool reads.
+      const json = execFileSync(findTemporalCli()!, ['workflow', 'show', '--workflow-id', handle.workflowId, '--output', 'json', '--address', sys.settings.temporalAddress]);
+      fs.writeFileSync(file, json);
+      console.log(`recorded ${file}`);
+    };
+
+    await save('export-completed', await start('export-completed', {}));
+    await save('export-failed', await start('export-failed', { newsletterId: 999_999 }));
+    const cancelled = await start('export-cancelled', { chunkRows: 50 });
+    while ((await cancelled.query<Progress>(PROGRESS_QUERY)).done < 100) await new Promise((r) => setTimeout(r, 20));
+    await cancelled.cancel();
+    await save('export-cancelled', cancelled);
+  } finally {
+    await sys.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
