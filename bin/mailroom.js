@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the compiled CLI when `npm run build` has produced it, else the TypeScript sources through tsx,
-// so a fresh clone works without a build step.
+// In a clone, run the TypeScript sources through tsx, so no build step can go stale. In the production
+// image only the compiled `dist/` ships, with its prebuilt workflow bundle.
 const path = require('node:path');
 const fs = require('node:fs');
-const compiled = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
-if (fs.existsSync(compiled)) {
-  require(compiled);
-} else {
+const source = path.join(__dirname, '..', 'src', 'cli', 'main.ts');
+if (fs.existsSync(source)) {
   require('tsx/cjs');
-  require(path.join(__dirname, '..', 'src', 'cli', 'main.ts'));
+  require(source);
+} else {
+  require(path.join(__dirname, '..', 'dist', 'cli', 'main.js'));
 }

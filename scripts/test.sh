@@ -4,9 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-fi
+source scripts/ensure-node-modules.sh
 
 # shellcheck source=scripts/ensure-postgres.sh
 source scripts/ensure-postgres.sh

@@ -6,6 +6,7 @@ import { createDigestActivities } from './digest';
 import { createDigestEmailActivities } from './digest-emails';
 import { createPurgeActivities } from './purge-exports';
 import { createScheduledTaskActivities } from './scheduled-tasks';
+import { createImportActivities } from './import-contacts';
 
 export type { ActivityDeps } from './deps';
 
@@ -16,6 +17,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createScheduledTaskActivities(deps),
   ...createPurgeActivities(deps),
   ...createDigestActivities(deps),
+  ...createImportActivities(deps),
 });
 
 /** Activities of the `-email` task queue: each opens SMTP connections. */

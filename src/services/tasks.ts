@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { findOwnTask, findTaskByIdempotencyKey, listOwnTasks, recordTask } from '../db/queries/tasks';
+import { addNotification } from '../db/queries/notifications';
 import { now, type DatabaseSchema, type TaskTable } from '../db/schema';
 import { HttpError, notFound } from '../api/errors';
 import { PROGRESS_QUERY, TaskKindKey, TenantIdKey, UserIdKey, type Progress, type TaskKind, type TaskOwner } from '../shared/contracts';
@@ -120,6 +121,26 @@ export class TaskService {
     return rows.length === query.limit && last ? { items, next: encodeCursor(last) } : { items };
   }
 
+  /**
+   * Asks the workflow to stop: it cleans up (partial files) and notifies its owner itself. 404 for a task
+   * that is not the caller's, 409 for one that has already closed.
+   */
+  async cancel(owner: TaskOwner, taskId: string): Promise<void> {
+    const task = await findOwnTask(this.db, owner, taskId);
+    if (!task) throw notFound('task');
+    const handle = this.handle(task.id);
+    const closed = () => new HttpError(409, 'task_closed', 'this task has already finished; there is nothing to cancel');
+    const description = await handle.describe().catch(() => undefined);
+    if (description && toTaskStatus(description.status.name) !== 'RUNNING') throw closed();
+    try {
+      await handle.cancel();
+    } catch (error) {
+      // Closed between the describe and the cancel.
+      if (error instanceof WorkflowNotFoundError) throw closed();
+      throw error;
+    }
+  }
+
   handle(taskId: string): WorkflowHandle {
     return this.temporal.workflow.getHandle(taskId);
   }
@@ -148,11 +169,22 @@ export class TaskService {
         | { type?: string; message?: string }
         | undefined;
       const code = cause?.type ?? status.toLowerCase();
-      const message = cause?.message ?? (error as Error).message;
+      const message = CLOSED_WITHOUT_FAILURE[status] ?? cause?.message ?? (error as Error).message;
+      if (status === 'TERMINATED' || status === 'TIMED_OUT') {
+        // No workflow code ran to say so: the task's one notification is written here, once.
+        await addNotification(this.db, { tenantId: task.tenant_id, userId: task.user_id, taskId: task.id, kind: task.kind, message: `Your ${task.kind} task ${message}.` });
+      }
       return { ...base, status, closedAt, error: { code, message }, progress: await queryProgress(handle, status.toLowerCase()) };
     }
   }
 }
+
+/** How a task that did not fail on its own reads to its owner. */
+const CLOSED_WITHOUT_FAILURE: Partial<Record<TaskStatus, string>> = {
+  CANCELED: 'was cancelled',
+  TERMINATED: 'was stopped by an operator',
+  TIMED_OUT: 'ran out of time before it could finish',
+};
 
 function toTaskStatus(name: string): TaskStatus {
   switch (name) {

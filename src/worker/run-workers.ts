@@ -1,9 +1,11 @@
+import fs from 'node:fs';
 import { DefaultLogger, Runtime, Worker, type NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, createEmailQueueActivities, type ActivityDeps } from '../activities';
 import { emailTaskQueue } from '../shared/contracts';
 import type { Settings } from '../settings';
 import { connectWorker } from '../temporal/connect';
+import { WORKFLOW_BUNDLE_PATH } from './bundle-workflows';
 
 let runtimeInstalled = false;
 
@@ -36,7 +38,10 @@ export async function runWorkers(settings: Settings, deps: ActivityDeps, logger:
   const main = await Worker.create({
     ...common,
     taskQueue: settings.taskQueue,
-    workflowsPath: require.resolve('../workflows'),
+    // Compiled (production) workers load the bundle `npm run build` made; from sources, bundle at start.
+    ...(__filename.endsWith('.js') && fs.existsSync(WORKFLOW_BUNDLE_PATH)
+      ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }
+      : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(deps),
   });
   const email = await Worker.create({

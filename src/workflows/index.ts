@@ -1,3 +1,4 @@
 export { exportNewsletterStats } from './export-newsletter-stats';
 export { purgeExpiredExports } from './purge-expired-exports';
 export { dailyDigest } from './daily-digest';
+export { importContacts } from './import-contacts';
