@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
+import { ScheduleList, ScheduleView } from '../src/api/schemas/schedules';
 import { createNewsletter } from '../src/db/queries/newsletters';
 import { DIALECTS } from './support/databases';
 import { apiClient } from './support/http';
@@ -43,6 +44,7 @@ for (const dialect of DIALECTS) {
       scheduleId = response.body.id;
       created.push(scheduleId);
       assert.match(scheduleId, /^sched-[0-9a-f]{16}$/);
+      ScheduleView.parse(response.body);
       assert.equal(response.headers.get('location'), `/v1/schedules/${scheduleId}`);
       assert.deepEqual(response.body.action, { type: 'export', newsletterId });
       assert.equal(response.body.cron, '0 8 * * MON');
@@ -66,13 +68,14 @@ for (const dialect of DIALECTS) {
       assert.equal(described.action.workflowType, 'exportNewsletterStats');
       assert.equal(described.action.taskQueue, sys.settings.taskQueue);
       assert.equal(described.action.workflowId, `export-acme-${newsletterId}-${scheduleId}`);
-      assert.equal((described.action.args[0] as { scheduleId: string }).scheduleId, scheduleId);
+      assert.equal((described.action.args![0] as { scheduleId: string }).scheduleId, scheduleId);
     });
 
     it('lists and shows the schedule to its owner', async () => {
       const listed = await alice.get('/v1/schedules');
       assert.equal(listed.status, 200);
       assert.deepEqual(listed.body.items.map((s: any) => s.id), [scheduleId]);
+      ScheduleList.parse(listed.body);
       const shown = await alice.get(`/v1/schedules/${scheduleId}`);
       assert.equal(shown.status, 200);
       assert.equal(shown.body.cron, '0 8 * * MON');
@@ -149,7 +152,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(described.spec.intervals?.map((i) => i.every), [6 * 3_600_000]);
       assert.deepEqual(described.spec.calendars ?? [], []);
       assert.equal(described.action.workflowId, `export-acme-${otherNewsletterId}-${scheduleId}`);
-      assert.equal((described.action.args[0] as { newsletterId: number }).newsletterId, otherNewsletterId);
+      assert.equal((described.action.args![0] as { newsletterId: number }).newsletterId, otherNewsletterId);
     });
 
     it('pauses with a note and unpauses', async () => {

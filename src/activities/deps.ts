@@ -5,7 +5,7 @@ import type { ExportFiles } from '../storage/export-files';
 
 /** What the worker builds once and injects into every activity family. */
 export interface ActivityDeps {
-  settings: Pick<Settings, 'publicBaseUrl' | 'linkSecret' | 'mailFrom' | 'dataDir'>;
+  settings: Pick<Settings, 'publicBaseUrl' | 'linkSecret' | 'mailFrom' | 'dataDir' | 'emailRate'>;
   database: Database;
   /** A separate connection for long reads (read-only on SQLite), so exports never block writers. */
   readDatabase: Database;

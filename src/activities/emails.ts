@@ -1,4 +1,6 @@
-import { findSentEmail, recordSentEmail } from '../db/queries/sent-emails';
+import { isDeliverableAddress } from '../mail/smtp-errors';
+import { sendOnce } from '../mail/send-once';
+import type { SendNewsletterResult } from '../shared/contracts';
 import type { ActivityDeps } from './deps';
 import { InvalidRecipient } from './errors';
 
@@ -12,26 +14,28 @@ export interface ExportReadyEmail {
   expiresAt: string;
 }
 
-const ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
-const messageIdFor = (key: string) => `<${key.replace(/[^A-Za-z0-9.-]+/g, '.')}@mailroom>`;
+export interface SendSummaryEmail {
+  key: string;
+  to: string;
+  newsletterSubject: string;
+  result: SendNewsletterResult;
+  cancelled: boolean;
+}
 
-/** Activities that open SMTP connections: they run on the `-email` task queue. */
+const n = (value: number) => value.toLocaleString('en-US');
+
+/** Task emails to the user who asked; they open SMTP connections, so they run on the `-email` task queue. */
 export const createEmailActivities = ({ database, mailer }: ActivityDeps) => ({
   async sendExportReadyEmail(email: ExportReadyEmail): Promise<{ messageId: string; alreadySent: boolean }> {
-    const sent = await findSentEmail(database.db, email.key);
-    if (sent) return { messageId: sent.message_id, alreadySent: true };
-    if (!ADDRESS.test(email.to)) throw new InvalidRecipient(`cannot email ${JSON.stringify(email.to)}`);
-    const messageId = messageIdFor(email.key);
+    if (!isDeliverableAddress(email.to)) throw new InvalidRecipient(`cannot email ${JSON.stringify(email.to)}`);
     const expires = new Date(email.expiresAt).toUTCString();
-    // A crash between the SMTP accept and this record resends with the same Message-ID.
-    await mailer.send({
+    return sendOnce(database, mailer, email.key, {
       to: email.to,
       subject: `Your export of "${email.newsletterSubject}" is ready`,
-      messageId,
       text: [
         'Hello,',
         '',
-        `the delivery statistics of your newsletter "${email.newsletterSubject}" are ready: ${email.rows.toLocaleString('en-US')} rows, as a CSV file.`,
+        `the delivery statistics of your newsletter "${email.newsletterSubject}" are ready: ${n(email.rows)} rows, as a CSV file.`,
         '',
         `Download: ${email.downloadUrl}`,
         '',
@@ -39,10 +43,30 @@ export const createEmailActivities = ({ database, mailer }: ActivityDeps) => ({
         '',
         '— mailroom',
       ].join('\n'),
-      html: `<p>Hello,</p><p>the delivery statistics of your newsletter <strong>${escapeHtml(email.newsletterSubject)}</strong> are ready: ${email.rows.toLocaleString('en-US')} rows, as a CSV file.</p><p><a href="${escapeHtml(email.downloadUrl)}">Download the CSV</a></p><p>This link is personal and works until ${expires}.</p>`,
+      html: `<p>Hello,</p><p>the delivery statistics of your newsletter <strong>${escapeHtml(email.newsletterSubject)}</strong> are ready: ${n(email.rows)} rows, as a CSV file.</p><p><a href="${escapeHtml(email.downloadUrl)}">Download the CSV</a></p><p>This link is personal and works until ${expires}.</p>`,
     });
-    await recordSentEmail(database.db, email.key, messageId);
-    return { messageId, alreadySent: false };
+  },
+
+  async sendSendSummaryEmail(email: SendSummaryEmail): Promise<{ messageId: string; alreadySent: boolean }> {
+    if (!isDeliverableAddress(email.to)) throw new InvalidRecipient(`cannot email ${JSON.stringify(email.to)}`);
+    const r = email.result;
+    return sendOnce(database, mailer, email.key, {
+      to: email.to,
+      subject: `"${email.newsletterSubject}" ${email.cancelled ? 'was stopped' : 'was sent'}: ${n(r.sent)} delivered`,
+      text: [
+        'Hello,',
+        '',
+        `your newsletter "${email.newsletterSubject}" ${email.cancelled ? 'was stopped before the end' : 'has been sent'}.`,
+        '',
+        `  sent:     ${n(r.sent)}`,
+        `  failed:   ${n(r.failed)}`,
+        `  skipped:  ${n(r.skipped)} (unsubscribed meanwhile)`,
+        ...(email.cancelled ? [`  not sent: ${n(r.cancelled)} (stopped)`] : []),
+        ...(r.resent > 0 ? [`  resent:   ${n(r.resent)} after a worker crash, with their original Message-ID`] : []),
+        '',
+        '— mailroom',
+      ].join('\n'),
+    });
   },
 });
 

@@ -7,6 +7,8 @@ import { createDigestEmailActivities } from './digest-emails';
 import { createPurgeActivities } from './purge-exports';
 import { createScheduledTaskActivities } from './scheduled-tasks';
 import { createImportActivities } from './import-contacts';
+import { createSendActivities } from './send-newsletter';
+import { createDeliveryActivities } from './send-deliveries';
 
 export type { ActivityDeps } from './deps';
 
@@ -18,12 +20,14 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createPurgeActivities(deps),
   ...createDigestActivities(deps),
   ...createImportActivities(deps),
+  ...createSendActivities(deps),
 });
 
 /** Activities of the `-email` task queue: each opens SMTP connections. */
 export const createEmailQueueActivities = (deps: ActivityDeps) => ({
   ...createEmailActivities(deps),
   ...createDigestEmailActivities(deps),
+  ...createDeliveryActivities(deps),
 });
 
 export type MainActivities = ReturnType<typeof createActivities>;

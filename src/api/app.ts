@@ -9,6 +9,8 @@ import { exportRoutes } from './routes/exports';
 import { healthRoutes } from './routes/health';
 import { newsletterRoutes } from './routes/newsletters';
 import { scheduleRoutes } from './routes/schedules';
+import { sendRoutes } from './routes/sends';
+import { unsubscribeRoutes } from './routes/unsubscribe';
 import { taskRoutes } from './routes/tasks';
 
 export type { ApiDeps } from './deps';
@@ -27,12 +29,14 @@ export function createApp(deps: ApiDeps): Express {
     res.set('Content-Type', metrics.contentType).send(await metrics.metrics());
   });
   app.use(downloadRoutes(deps));
+  app.use(unsubscribeRoutes(deps));
 
   app.use('/v1', express.json({ limit: '2mb' }), requireApiKey(deps.database.db));
   app.use(exportRoutes(deps, tasks));
   app.use(taskRoutes(tasks));
   app.use(newsletterRoutes(deps));
   app.use(scheduleRoutes(deps));
+  app.use(sendRoutes(deps, tasks));
 
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger));

@@ -36,3 +36,12 @@ export const NewsletterListQuery = z.strictObject({
 });
 
 export const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+export const NotificationId = z.string().min(1).max(100).regex(/^ntf_[\w-]+$/, 'not a notification id');
+
+export const NotificationListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(100),
+});
+
+/** The body of `POST /v1/contacts/import`: CSV text, streamed to a file, never parsed here. */
+export const ContactsCsv = z.string().min(1).describe('CSV: email, first name, last name (further columns ignored), an optional header row naming them');

@@ -1,6 +1,7 @@
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Database } from './schema';
 import { initialSchema } from './migrations/001-initial';
+import { sendsSchema } from './migrations/002-sends';
 import { schedulesSchema } from './migrations/003-schedules';
 
 /** Migrations live in code (not read from a folder) so the compiled and the tsx-run CLI see the same list. */
@@ -9,6 +10,7 @@ function provider(database: Database): MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         '001-initial': initialSchema(database.dialect),
+        '002-sends': sendsSchema(),
         '003-schedules': schedulesSchema(),
       };
     },

@@ -30,7 +30,7 @@ export interface ContactTable {
   updated_at: string;
 }
 
-export type NewsletterStatus = 'draft' | 'sending' | 'sent';
+export type NewsletterStatus = 'draft' | 'sending' | 'sent' | 'cancelled';
 
 export interface NewsletterTable {
   id: Generated<number>;
@@ -44,7 +44,12 @@ export interface NewsletterTable {
   sent_at: string | null;
 }
 
-export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'bounced' | 'skipped';
+/**
+ * pending: to send. sending: claimed by an attempt that may have handed it to SMTP; if that attempt dies,
+ * its fate is unknown and the next attempt resends it with the same Message-ID. sent, failed (permanent
+ * SMTP answer or bad address), skipped (unsubscribed meanwhile), cancelled (the send was stopped).
+ */
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'bounced' | 'skipped' | 'cancelled';
 
 export interface DeliveryTable {
   newsletter_id: number;
@@ -61,6 +66,8 @@ export interface DeliveryTable {
   bounced: number;
   unsubscribed: number;
   updated_at: string;
+  /** Times it was sent again because a crash left its fate unknown. */
+  resends: Generated<number>;
 }
 
 export interface ExportTable {
@@ -123,7 +130,13 @@ export interface ScheduleTable {
   updated_at: string;
 }
 
+export interface RateLimitTable {
+  key: string;
+  next_at_ms: number;
+}
+
 export interface DatabaseSchema {
+  rate_limits: RateLimitTable;
   tenants: TenantTable;
   users: UserTable;
   contacts: ContactTable;

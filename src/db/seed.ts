@@ -1,5 +1,5 @@
 import { sql, type Insertable, type Transaction } from 'kysely';
-import type { ContactTable, Database, DatabaseSchema, DeliveryTable } from './schema';
+import type { ContactTable, Database, DatabaseSchema, DeliveryStatus, DeliveryTable } from './schema';
 import { ensureTenant } from './queries/tenants';
 
 export const DEMO_TENANT = 'demo';
@@ -87,8 +87,8 @@ export async function seedDemoTenant(database: Database, options: SeedOptions): 
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(n, start + batchSize);
       const contacts: Array<Insertable<ContactTable>> = [];
-      const deliveries: DeliveryTable[] = [];
-      const smallDeliveries: DeliveryTable[] = [];
+      const deliveries: Array<Insertable<DeliveryTable>> = [];
+      const smallDeliveries: Array<Insertable<DeliveryTable>> = [];
       for (let i = start; i < end; i++) {
         const hostile = HOSTILE_NAMES[i % 50_000] ?? undefined;
         const first = hostile ? hostile[0] : FIRST_NAMES[Math.floor(random() * FIRST_NAMES.length)]!;
@@ -126,9 +126,9 @@ async function nextId(trx: Transaction<DatabaseSchema>, table: 'contacts'): Prom
   return Number(row?.max ?? 0) + 1;
 }
 
-function fakeDelivery(newsletterId: number, contactId: number, i: number, random: () => number, unsubscribed: number): DeliveryTable {
+function fakeDelivery(newsletterId: number, contactId: number, i: number, random: () => number, unsubscribed: number): Insertable<DeliveryTable> {
   const roll = random();
-  const status: DeliveryTable['status'] = roll < 0.02 ? 'failed' : roll < 0.05 ? 'bounced' : 'sent';
+  const status: DeliveryStatus = roll < 0.02 ? 'failed' : roll < 0.05 ? 'bounced' : 'sent';
   const delivered = status === 'sent';
   const opens = delivered && random() < 0.45 ? 1 + Math.floor(random() * 5) : 0;
   const clicks = opens > 0 && random() < 0.3 ? 1 + Math.floor(random() * opens) : 0;

@@ -8,7 +8,7 @@ export interface OutgoingEmail {
   to: string;
   from?: string;
   subject: string;
-  text: string;
+  text?: string;
   html?: string;
   /** Fixed per purpose: a resend after a crash carries the same id, so mail systems collapse it. */
   messageId: string;

@@ -6,7 +6,7 @@ import { CronExpressionParser } from 'cron-parser';
  */
 
 /** Letters only as three-letter names (MON, JAN): Temporal's cron has no `L`, `W`, `#` or `?`. */
-const CRON_FIELD = /^[0-9*,/-]*(?:[A-Za-z]{3}[0-9*,/-]*)*$/;
+const CRON_FIELD = /^[0-9*,/-]*(?:[A-Za-z]{3}(?![A-Za-z])[0-9*,/-]*)*$/;
 
 /** Why a 5-field crontab is not valid, or undefined when it is. */
 export function cronProblem(expression: string): string | undefined {

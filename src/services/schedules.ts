@@ -197,15 +197,13 @@ export class ScheduleService {
       ...(row.cron !== null ? { cron: row.cron } : {}),
       ...(row.every !== null ? { every: row.every } : {}),
       timezone: row.timezone ?? 'UTC',
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      links: { self: `/v1/schedules/${row.id}` },
     };
+    const stamps = { createdAt: row.created_at, updatedAt: row.updated_at, links: { self: `/v1/schedules/${row.id}` } };
     let described: ScheduleDescription;
     try {
       described = await this.temporal.schedule.getHandle(row.id).describe();
     } catch (error) {
-      if (error instanceof ScheduleNotFoundError) return { ...base, status: 'MISSING', recentRuns: [] };
+      if (error instanceof ScheduleNotFoundError) return { ...base, status: 'MISSING', recentRuns: [], ...stamps };
       throw error;
     }
     const paused = described.state.paused;
@@ -218,6 +216,7 @@ export class ScheduleService {
       recentRuns: described.info.recentActions
         .map((run) => ({ taskId: run.action.workflow.workflowId, scheduledAt: run.scheduledAt.toISOString(), startedAt: run.takenAt.toISOString() }))
         .reverse(),
+      ...stamps,
     };
   }
 }

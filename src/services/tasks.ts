@@ -169,10 +169,11 @@ export class TaskService {
         | { type?: string; message?: string }
         | undefined;
       const code = cause?.type ?? status.toLowerCase();
-      const message = CLOSED_WITHOUT_FAILURE[status] ?? cause?.message ?? (error as Error).message;
+      const predicate = CLOSED_WITHOUT_FAILURE[status];
+      const message = predicate ? `the task ${predicate}` : (cause?.message ?? (error as Error).message);
       if (status === 'TERMINATED' || status === 'TIMED_OUT') {
         // No workflow code ran to say so: the task's one notification is written here, once.
-        await addNotification(this.db, { tenantId: task.tenant_id, userId: task.user_id, taskId: task.id, kind: task.kind, message: `Your ${task.kind} task ${message}.` });
+        await addNotification(this.db, { tenantId: task.tenant_id, userId: task.user_id, taskId: task.id, kind: task.kind, message: `Your ${task.kind} task ${predicate}.` });
       }
       return { ...base, status, closedAt, error: { code, message }, progress: await queryProgress(handle, status.toLowerCase()) };
     }

@@ -130,3 +130,28 @@ export const workflowIds = {
   send: (tenantId: string, newsletterId: number) => `send-${tenantId}-${newsletterId}`,
   import: (tenantId: string, requestKey: string) => `import-${tenantId}-${requestKey}`,
 };
+
+export interface SendNewsletterInput extends TaskOwner {
+  newsletterId: number;
+  /** Deliveries per activity: the grain of the rate limiter's reservations and of crash resends. */
+  batchSize: number;
+  /** Batches in flight at once. */
+  concurrency: number;
+}
+
+export interface SendCounts {
+  sent: number;
+  failed: number;
+  skipped: number;
+  /** Deliveries whose fate a crash left unknown, sent again with their original Message-ID. */
+  resent: number;
+}
+
+export interface SendNewsletterResult extends SendCounts {
+  newsletterId: number;
+  cancelled: number;
+  total: number;
+}
+
+export const PAUSE_SIGNAL = 'pause';
+export const RESUME_SIGNAL = 'resume';

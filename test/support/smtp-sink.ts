@@ -4,31 +4,51 @@ import { SMTPServer } from 'smtp-server';
 export interface ReceivedEmail {
   envelopeTo: string[];
   mail: ParsedMail;
+  receivedAt: number;
 }
 
-/** A real SMTP server on a free loopback port that keeps what it receives. */
+export interface SmtpSinkOptions {
+  /** An SMTP error for this recipient (e.g. 550 or 451), or undefined to accept it. */
+  rejectRecipient?: (address: string) => { code: number; message: string } | undefined;
+}
+
+/** A real SMTP server on a loopback port that keeps what it receives; it can be stopped and restarted. */
 export class SmtpSink {
   readonly received: ReceivedEmail[] = [];
-  private server!: SMTPServer;
+  private server?: SMTPServer;
   port = 0;
 
+  constructor(private readonly options: SmtpSinkOptions = {}) {}
+
+  /** Listens on a free port, or on the port it had before a stop. */
   async start(): Promise<this> {
-    this.server = new SMTPServer({
+    const server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      size: 10 * 1024 * 1024,
+      // stop() drops open connections almost at once, like a server going down.
+      closeTimeout: 100,
+      onRcptTo: (address, _session, callback) => {
+        const rejection = this.options.rejectRecipient?.(address.address);
+        if (!rejection) return callback();
+        const error = new Error(rejection.message) as Error & { responseCode: number };
+        error.responseCode = rejection.code;
+        callback(error);
+      },
       onData: (stream, session, callback) => {
         simpleParser(stream).then(
           (mail) => {
-            this.received.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), mail });
+            this.received.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), mail, receivedAt: Date.now() });
             callback();
           },
           (error: Error) => callback(error),
         );
       },
     });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
-    this.port = (this.server.server.address() as { port: number }).port;
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', () => resolve()));
+    this.port = (server.server.address() as { port: number }).port;
+    this.server = server;
     return this;
   }
 
@@ -47,7 +67,11 @@ export class SmtpSink {
     }
   }
 
+  /** Closes the listener and drops open connections, like a mail server going down. */
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }

@@ -68,3 +68,30 @@ export const SCHEDULE_ID = /^sched-[0-9a-f]{16}$/;
 
 export type ScheduleCreateBody = z.infer<typeof ScheduleCreate>;
 export type SchedulePatchBody = z.infer<typeof SchedulePatch>;
+
+// --- answers ------------------------------------------------------------------------------------------
+
+export const ScheduleView = z
+  .object({
+    id: z.string().regex(SCHEDULE_ID),
+    action: ScheduleAction,
+    cron: z.string().optional().describe('5-field crontab; exactly one of cron and every is present'),
+    every: z.string().optional().describe('interval such as "15m"'),
+    timezone: z.string().describe('IANA zone of the crontab; UTC unless given'),
+    status: z.enum(['ACTIVE', 'PAUSED', 'MISSING']).describe('MISSING: removed from Temporal by an operator; only DELETE remains'),
+    note: z.string().optional().describe('why it was paused or resumed'),
+    nextRunAt: z.string().optional().describe('absent while paused'),
+    recentRuns: z
+      .array(z.object({ taskId: z.string(), scheduledAt: z.string(), startedAt: z.string() }))
+      .describe('latest first; each run is a task of GET /v1/tasks/{taskId}'),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    links: z.object({ self: z.string() }),
+  })
+  .meta({ id: 'Schedule' });
+
+export const ScheduleList = z.object({ items: z.array(ScheduleView), next: z.string().optional() }).meta({ id: 'ScheduleList' });
+
+export const ScheduleTriggered = z
+  .object({ id: z.string(), status: z.literal('TRIGGERED'), links: z.object({ schedule: z.string(), tasks: z.string() }) })
+  .meta({ id: 'ScheduleTriggered' });

@@ -1,0 +1,110 @@
+import { ApplicationFailure, CancelledFailure, Context, heartbeat, log } from '@temporalio/activity';
+import { findNewsletter } from '../db/queries/newsletters';
+import { reserveSlots } from '../db/queries/rate-limits';
+import { claimDeliveries, recordDelivery, type ClaimedDelivery, type ContactRange } from '../db/queries/sends';
+import { personalise } from '../mail/personalise';
+import { describeSmtpFailure, isDeliverableAddress, isPermanentSmtpFailure } from '../mail/smtp-errors';
+import type { SendCounts, TaskOwner } from '../shared/contracts';
+import { signUnsubscribeToken } from '../storage/unsubscribe-links';
+import type { ActivityDeps } from './deps';
+import { NewsletterNotFound } from './errors';
+
+/** A delivery that keeps failing transiently is given up after this many attempts. */
+const MAX_DELIVERY_ATTEMPTS = 8;
+/** The rate limiter's stream: every worker sending through this database shares it. */
+const RATE_KEY = 'smtp';
+
+export interface DeliveryBatch extends TaskOwner {
+  newsletterId: number;
+  range: ContactRange;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends one batch of deliveries through the pooled transport, at the shared rate. On the `-email` queue. */
+export const createDeliveryActivities = ({ database, mailer, settings }: ActivityDeps) => {
+  const domain = /@([^>\s]+)>?\s*$/.exec(settings.mailFrom)?.[1] ?? 'mailroom.local';
+
+  return {
+    async sendDeliveryBatch(batch: DeliveryBatch): Promise<SendCounts> {
+      const newsletter = await findNewsletter(database.db, batch.tenantId, batch.newsletterId);
+      if (!newsletter) throw new NewsletterNotFound(`newsletter ${batch.newsletterId} does not exist`);
+      const claimed = await claimDeliveries(database.db, batch.newsletterId, batch.range, domain);
+      const counts: SendCounts = { sent: 0, failed: 0, skipped: 0, resent: 0 };
+      const toSend: ClaimedDelivery[] = [];
+      for (const delivery of claimed) {
+        if (delivery.unsubscribed) {
+          await recordDelivery(database.db, batch.newsletterId, delivery.contactId, { status: 'skipped' });
+          counts.skipped++;
+        } else if (!isDeliverableAddress(delivery.email)) {
+          await recordDelivery(database.db, batch.newsletterId, delivery.contactId, { status: 'failed', error: 'invalid address' });
+          counts.failed++;
+        } else {
+          toSend.push(delivery);
+        }
+      }
+      if (toSend.length === 0) return counts;
+
+      const signal = Context.current().cancellationSignal;
+      const interval = 1000 / settings.emailRate;
+      const windowStart = await reserveSlots(database, RATE_KEY, toSend.length, settings.emailRate);
+      let transient: string | undefined;
+      const inFlight: Array<Promise<void>> = [];
+      for (const [i, delivery] of toSend.entries()) {
+        // Wait for this message's slot, heartbeating so a long wait is not taken for a dead worker.
+        for (let wait = windowStart + i * interval - Date.now(); wait > 0; wait = windowStart + i * interval - Date.now()) {
+          heartbeat(counts);
+          await sleep(Math.min(wait, 1_000));
+        }
+        if (signal.aborted) break;
+        if (delivery.fateUnknown) {
+          counts.resent++;
+          log.warn('resending a delivery whose fate a crash left unknown', { newsletterId: batch.newsletterId, contactId: delivery.contactId, messageId: delivery.messageId });
+        }
+        inFlight.push(
+          mailer
+            .send({
+              from: newsletter.from_address ?? undefined,
+              to: delivery.email,
+              subject: personalise(newsletter.subject, delivery, 'text'),
+              html: personalise(newsletter.html, delivery, 'html'),
+              text: newsletter.text === null ? undefined : personalise(newsletter.text, delivery, 'text'),
+              messageId: delivery.messageId,
+              headers: unsubscribeHeaders(settings.publicBaseUrl, signUnsubscribeToken(batch.tenantId, delivery.contactId, settings.linkSecret)),
+            })
+            .then(
+              async () => {
+                await recordDelivery(database.db, batch.newsletterId, delivery.contactId, { status: 'sent' });
+                counts.sent++;
+              },
+              async (error: unknown) => {
+                const reason = describeSmtpFailure(error);
+                if (isPermanentSmtpFailure(error) || delivery.attempts >= MAX_DELIVERY_ATTEMPTS) {
+                  await recordDelivery(database.db, batch.newsletterId, delivery.contactId, { status: 'failed', error: reason });
+                  counts.failed++;
+                } else {
+                  // Known not accepted: back to pending, tried again when the batch is retried.
+                  await recordDelivery(database.db, batch.newsletterId, delivery.contactId, { status: 'pending', error: reason });
+                  transient = reason;
+                }
+              },
+            ),
+        );
+      }
+      await Promise.all(inFlight);
+      heartbeat(counts);
+      if (signal.aborted) throw new CancelledFailure('send cancelled');
+      if (transient) throw ApplicationFailure.retryable(`SMTP is not accepting mail: ${transient}`, 'SmtpUnavailable');
+      return counts;
+    },
+  };
+};
+
+function unsubscribeHeaders(publicBaseUrl: string, token: string): Record<string, string> {
+  return {
+    'List-Unsubscribe': `<${publicBaseUrl}/unsubscribe/${token}>`,
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+  };
+}
+
+export type DeliveryActivities = ReturnType<typeof createDeliveryActivities>;

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { TaskKind, TaskStatus } from './schemas';
+
+/**
+ * What the API answers, as zod schemas: they produce the OpenAPI description of each response, and tests
+ * (and the schemathesis fuzz) hold the real answers against them, so handlers and docs cannot drift.
+ */
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().describe('stable, machine-readable: not_found, invalid_request, unauthenticated, …'),
+      message: z.string().describe('names the problem, and the field for a 400'),
+      details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const Progress = z.object({ phase: z.string(), done: z.number().int().min(0), total: z.number().int().min(0) }).meta({ id: 'Progress' });
+
+const TaskLinks = z.object({ self: z.string() });
+
+export const TaskStarted = z
+  .object({ taskId: z.string(), kind: TaskKind, status: z.literal('RUNNING'), links: TaskLinks })
+  .meta({ id: 'TaskStarted' });
+
+export const ExportResult = z
+  .object({
+    exportId: z.string(),
+    rows: z.number().int(),
+    bytes: z.number().int(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    downloadUrl: z.string(),
+    expiresAt: z.string(),
+  })
+  .meta({ id: 'ExportResult' });
+
+export const ImportResult = z
+  .object({
+    rows: z.number().int().describe('data rows read (the header and empty lines excluded)'),
+    imported: z.number().int(),
+    created: z.number().int(),
+    updated: z.number().int(),
+    invalid: z.number().int(),
+    invalidRows: z.array(z.object({ line: z.number().int(), reason: z.string() })).max(100).describe('the first invalid rows'),
+  })
+  .meta({ id: 'ImportResult' });
+
+export const TaskView = z
+  .object({
+    taskId: z.string(),
+    kind: TaskKind,
+    status: TaskStatus,
+    progress: Progress,
+    result: z.union([ExportResult, ImportResult]).optional().describe('once COMPLETED; its shape follows the kind'),
+    error: z.object({ code: z.string(), message: z.string() }).optional().describe('once FAILED, CANCELED, TERMINATED or TIMED_OUT'),
+    startedAt: z.string(),
+    closedAt: z.string().optional(),
+    links: TaskLinks,
+  })
+  .meta({ id: 'Task' });
+
+export const TaskList = z.object({ items: z.array(TaskView), next: z.string().optional() }).meta({ id: 'TaskList' });
+
+export const CancelAccepted = z
+  .object({ taskId: z.string(), cancelRequested: z.literal(true), links: z.object({ self: z.string(), events: z.string() }) })
+  .meta({ id: 'CancelAccepted' });
+
+export const TaskEventStream = z
+  .string()
+  .describe(
+    'Server-Sent Events. `event: progress`, data `{taskId, status, progress}`, sent when status or progress changes; ' +
+      'then one `event: end` whose data is the closed Task, and the stream closes. `: heartbeat` comment lines keep it open. ' +
+      'A reconnect (Last-Event-ID) to a closed task answers 204.',
+  );
+
+export const Notification = z
+  .object({
+    id: z.string(),
+    taskId: z.string(),
+    kind: z.string(),
+    message: z.string(),
+    link: z.string().optional(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Notification' });
+
+export const NotificationList = z.object({ items: z.array(Notification) }).meta({ id: 'NotificationList' });
+
+export const NewsletterSummary = z
+  .object({
+    id: z.number().int(),
+    subject: z.string(),
+    status: z.enum(['draft', 'sending', 'sent']),
+    recipients: z.number().int(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'NewsletterSummary' });
+
+export const NewsletterList = z.object({ items: z.array(NewsletterSummary), next: z.number().int().optional() }).meta({ id: 'NewsletterList' });
+
+export const Newsletter = z
+  .object({
+    id: z.number().int(),
+    subject: z.string(),
+    from: z.string().nullable(),
+    html: z.string(),
+    text: z.string().nullable(),
+    status: z.enum(['draft', 'sending', 'sent']),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Newsletter' });
+
+export const Health = z.object({ status: z.literal('ok') });
+export const Readiness = z.union([
+  z.object({ status: z.literal('ready') }),
+  z.object({ status: z.literal('unavailable'), down: z.array(z.enum(['database', 'temporal'])) }),
+]);

@@ -1,0 +1,32 @@
+import { Router } from 'express';
+import { listUnreadNotifications, markNotificationRead } from '../../db/queries/notifications';
+import { caller } from '../auth';
+import type { ApiDeps } from '../deps';
+import { notFound } from '../errors';
+import { NotificationId, NotificationListQuery } from '../schemas';
+import { parseRequest } from '../validate';
+
+/** The caller's "task finished / failed / cancelled" messages; another user's id reads as unknown. */
+export function notificationRoutes({ database }: ApiDeps): Router {
+  const router = Router();
+  router.get('/v1/notifications', async (req, res) => {
+    const { limit } = parseRequest(NotificationListQuery, req.query, 'query');
+    const rows = await listUnreadNotifications(database.db, caller(req), limit);
+    res.json({
+      items: rows.map((row) => ({
+        id: row.id,
+        taskId: row.task_id,
+        kind: row.kind,
+        message: row.message,
+        ...(row.link ? { link: row.link } : {}),
+        createdAt: row.created_at,
+      })),
+    });
+  });
+  router.post('/v1/notifications/:notificationId/read', async (req, res) => {
+    const id = parseRequest(NotificationId, req.params.notificationId, 'path');
+    if (!(await markNotificationRead(database.db, caller(req), id))) throw notFound('notification');
+    res.status(204).end();
+  });
+  return router;
+}

@@ -1,0 +1,29 @@
+import { Router } from 'express';
+import { now } from '../../db/schema';
+import { verifyUnsubscribeToken } from '../../storage/unsubscribe-links';
+import type { ApiDeps } from '../deps';
+import { notFound } from '../errors';
+
+/** The `List-Unsubscribe` target: a signed link per contact, GET from a mail client or one-click POST (RFC 8058). */
+export function unsubscribeRoutes({ database, settings }: ApiDeps): Router {
+  const router = Router();
+  const unsubscribe = async (token: string) => {
+    const claim = verifyUnsubscribeToken(token, settings.linkSecret);
+    if (!claim) throw notFound('unsubscribe link');
+    await database.db
+      .updateTable('contacts')
+      .set({ unsubscribed: 1, updated_at: now() })
+      .where('tenant_id', '=', claim.tenantId)
+      .where('id', '=', claim.contactId)
+      .execute();
+  };
+  router.get('/unsubscribe/:token', async (req, res) => {
+    await unsubscribe(req.params.token);
+    res.type('text/plain').send('You are unsubscribed and will receive no more newsletters from this sender.\n');
+  });
+  router.post('/unsubscribe/:token', async (req, res) => {
+    await unsubscribe(req.params.token);
+    res.status(204).end();
+  });
+  return router;
+}

@@ -1,0 +1,183 @@
+import { sql, type Kysely } from 'kysely';
+import { now, type DatabaseSchema, type DeliveryStatus } from '../schema';
+
+type Db = Kysely<DatabaseSchema>;
+
+/** Atomically moves a draft to `sending`; false when it is already sending, sent, or not the tenant's. */
+export async function claimDraftForSending(db: Db, tenantId: string, newsletterId: number): Promise<boolean> {
+  const result = await db
+    .updateTable('newsletters')
+    .set({ status: 'sending' })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', newsletterId)
+    .where('status', '=', 'draft')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function setNewsletterStatus(db: Db, newsletterId: number, status: 'draft' | 'sent' | 'cancelled'): Promise<void> {
+  await db
+    .updateTable('newsletters')
+    .set({ status, ...(status === 'draft' ? {} : { sent_at: now() }) })
+    .where('id', '=', newsletterId)
+    .execute();
+}
+
+/**
+ * Creates the pending deliveries of the next `limit` subscribed contacts after `afterContactId`.
+ * Idempotent: an existing row is left as it is. Returns the last contact id seen, or undefined when done.
+ */
+export async function createDeliveryPage(db: Db, tenantId: string, newsletterId: number, afterContactId: number, limit: number): Promise<number | undefined> {
+  const contacts = await db
+    .selectFrom('contacts')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('unsubscribed', '=', 0)
+    .where('id', '>', afterContactId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  if (contacts.length === 0) return undefined;
+  const at = now();
+  await db
+    .insertInto('deliveries')
+    .values(
+      contacts.map((c) => ({
+        newsletter_id: newsletterId,
+        contact_id: c.id,
+        status: 'pending' as const,
+        attempts: 0,
+        opens: 0,
+        clicks: 0,
+        bounced: 0,
+        unsubscribed: 0,
+        updated_at: at,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['newsletter_id', 'contact_id']).doNothing())
+    .execute();
+  return contacts[contacts.length - 1]!.id;
+}
+
+export interface ContactRange {
+  from: number;
+  to: number;
+}
+
+/** The next `count` ranges of at most `batchSize` deliveries still to send, in contact order. */
+export async function planSendRanges(db: Db, newsletterId: number, afterContactId: number, batchSize: number, count: number): Promise<ContactRange[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select('contact_id')
+    .where('newsletter_id', '=', newsletterId)
+    .where('status', 'in', ['pending', 'sending'])
+    .where('contact_id', '>', afterContactId)
+    .orderBy('contact_id')
+    .limit(batchSize * count)
+    .execute();
+  const ranges: ContactRange[] = [];
+  for (let i = 0; i < rows.length; i += batchSize) {
+    const slice = rows.slice(i, i + batchSize);
+    ranges.push({ from: slice[0]!.contact_id, to: slice[slice.length - 1]!.contact_id });
+  }
+  return ranges;
+}
+
+export interface ClaimedDelivery {
+  contactId: number;
+  email: string;
+  firstName: string;
+  lastName: string;
+  unsubscribed: boolean;
+  /** The previous attempt claimed it and died: it may have reached the SMTP server. */
+  fateUnknown: boolean;
+  attempts: number;
+  messageId: string;
+}
+
+export const deliveryMessageId = (newsletterId: number, contactId: number, domain: string) => `<nl${newsletterId}.c${contactId}@${domain}>`;
+
+/** Marks the range's unsent deliveries `sending` (attempts + 1, fixed Message-ID) and returns them. */
+export async function claimDeliveries(db: Db, newsletterId: number, range: ContactRange, messageIdDomain: string): Promise<ClaimedDelivery[]> {
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom('deliveries as d')
+      .innerJoin('contacts as c', 'c.id', 'd.contact_id')
+      .select(['d.contact_id', 'd.status', 'd.attempts', 'c.email', 'c.first_name', 'c.last_name', 'c.unsubscribed'])
+      .where('d.newsletter_id', '=', newsletterId)
+      .where('d.contact_id', '>=', range.from)
+      .where('d.contact_id', '<=', range.to)
+      .where('d.status', 'in', ['pending', 'sending'])
+      .orderBy('d.contact_id')
+      .execute();
+    if (rows.length === 0) return [];
+    // One statement for the batch; the Message-ID is built in SQL exactly as deliveryMessageId does.
+    await trx
+      .updateTable('deliveries')
+      .set((eb) => ({
+        status: 'sending',
+        attempts: eb('attempts', '+', 1),
+        resends: sql<number>`resends + case when status = 'sending' then 1 else 0 end`,
+        message_id: sql<string>`'<nl' || newsletter_id || '.c' || contact_id || ${`@${messageIdDomain}>`}`,
+        updated_at: now(),
+      }))
+      .where('newsletter_id', '=', newsletterId)
+      .where('contact_id', '>=', range.from)
+      .where('contact_id', '<=', range.to)
+      .where('status', 'in', ['pending', 'sending'])
+      .execute();
+    return rows.map((row) => ({
+      contactId: row.contact_id,
+      email: row.email,
+      firstName: row.first_name,
+      lastName: row.last_name,
+      unsubscribed: row.unsubscribed === 1,
+      fateUnknown: row.status === 'sending',
+      attempts: row.attempts + 1,
+      messageId: deliveryMessageId(newsletterId, row.contact_id, messageIdDomain),
+    }));
+  });
+}
+
+export async function recordDelivery(
+  db: Db,
+  newsletterId: number,
+  contactId: number,
+  outcome: { status: Extract<DeliveryStatus, 'sent' | 'failed' | 'skipped' | 'pending'>; error?: string },
+): Promise<void> {
+  const at = now();
+  await db
+    .updateTable('deliveries')
+    .set({ status: outcome.status, last_error: outcome.error ?? null, updated_at: at, ...(outcome.status === 'sent' ? { sent_at: at } : {}) })
+    .where('newsletter_id', '=', newsletterId)
+    .where('contact_id', '=', contactId)
+    .execute();
+}
+
+/** A stopped send: what was never handed to SMTP stays unsent, marked so. */
+export async function cancelPendingDeliveries(db: Db, newsletterId: number): Promise<number> {
+  const result = await db
+    .updateTable('deliveries')
+    .set({ status: 'cancelled', updated_at: now() })
+    .where('newsletter_id', '=', newsletterId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export type DeliveryCounts = Record<DeliveryStatus, number> & { resent: number };
+
+export async function deliveryCounts(db: Db, newsletterId: number): Promise<DeliveryCounts> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('resends').as('resends')])
+    .where('newsletter_id', '=', newsletterId)
+    .groupBy('status')
+    .execute();
+  const counts: DeliveryCounts = { pending: 0, sending: 0, sent: 0, failed: 0, bounced: 0, skipped: 0, cancelled: 0, resent: 0 };
+  for (const row of rows) {
+    counts[row.status] = Number(row.n);
+    counts.resent += Number(row.resends ?? 0);
+  }
+  return counts;
+}

@@ -1,0 +1,140 @@
+import {
+  CancellationScope,
+  condition,
+  ContinueAsNew,
+  continueAsNew,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { EmailQueueActivities, MainActivities } from '../activities';
+import {
+  emailTaskQueue,
+  PAUSE_SIGNAL,
+  RESUME_SIGNAL,
+  type Progress,
+  type SendCounts,
+  type SendNewsletterInput,
+  type SendNewsletterResult,
+} from '../shared/contracts';
+import { EMAIL, LONG, QUICK } from './activity-options';
+import { failureReason } from './failure-reason';
+import { progressQuery } from './progress';
+
+export const pauseSignal = defineSignal(PAUSE_SIGNAL);
+export const resumeSignal = defineSignal(RESUME_SIGNAL);
+
+/** Batches per run before continue-as-new: keeps the history small for a million recipients. */
+const BATCHES_PER_RUN = 200;
+
+/** Carried across continue-as-new: a cursor and counters, never recipients. */
+interface SendState {
+  subject: string;
+  total: number;
+  afterContactId: number;
+  counts: SendCounts;
+  paused: boolean;
+}
+
+/**
+ * Sends a newsletter to every subscribed contact: creates the deliveries, sends them in batches on the
+ * `-email` queue at the shared rate, pauses and resumes on signal, stops on cancel, then emails the
+ * sender a summary and leaves a notification.
+ */
+export async function sendNewsletter(input: SendNewsletterInput, carried?: SendState): Promise<SendNewsletterResult> {
+  const info = workflowInfo();
+  const quick = proxyActivities<MainActivities>(QUICK);
+  const long = proxyActivities<MainActivities>(LONG);
+  // A batch waits for its rate-limit window and may meet an SMTP outage: retried with backoff for longer.
+  const email = proxyActivities<EmailQueueActivities>({
+    ...EMAIL,
+    taskQueue: emailTaskQueue(info.taskQueue),
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '15 seconds',
+    retry: { ...EMAIL.retry, maximumInterval: '30 seconds', maximumAttempts: 40 },
+  });
+  const owner = { tenantId: input.tenantId, userId: input.userId };
+  const state: SendState = carried ?? { subject: '', total: 0, afterContactId: 0, counts: { sent: 0, failed: 0, skipped: 0, resent: 0 }, paused: false };
+  let phase = carried ? 'sending' : 'preparing';
+  setHandler(progressQuery, (): Progress => {
+    const { sent, failed, skipped } = state.counts;
+    return { phase: state.paused ? 'paused' : phase, done: sent + failed + skipped, total: state.total };
+  });
+  setHandler(pauseSignal, () => void (state.paused = true));
+  setHandler(resumeSignal, () => void (state.paused = false));
+
+  try {
+    if (!carried) {
+      state.subject = (await quick.prepareSend({ ...owner, newsletterId: input.newsletterId })).subject;
+      state.total = (await long.createDeliveries({ ...owner, newsletterId: input.newsletterId })).total;
+      phase = 'sending';
+    }
+    for (let batches = 0; ; ) {
+      await condition(() => !state.paused);
+      const ranges = await quick.planSendBatches({
+        newsletterId: input.newsletterId,
+        afterContactId: state.afterContactId,
+        batchSize: input.batchSize,
+        count: input.concurrency,
+      });
+      if (ranges.length === 0) break;
+      const results = await Promise.all(ranges.map((range) => email.sendDeliveryBatch({ ...owner, newsletterId: input.newsletterId, range })));
+      for (const r of results) {
+        state.counts = { sent: state.counts.sent + r.sent, failed: state.counts.failed + r.failed, skipped: state.counts.skipped + r.skipped, resent: state.counts.resent + r.resent };
+      }
+      state.afterContactId = ranges[ranges.length - 1]!.to;
+      batches += ranges.length;
+      if (batches >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) {
+        await continueAsNew<typeof sendNewsletter>(input, state);
+      }
+    }
+    return await finish(false);
+  } catch (error) {
+    if (error instanceof ContinueAsNew) throw error;
+    if (isCancellation(error)) {
+      // Stopped: what was never handed to SMTP is marked cancelled, and the sender still gets the figures.
+      await CancellationScope.nonCancellable(() => finish(true));
+      throw error;
+    }
+    await CancellationScope.nonCancellable(() =>
+      quick.notifyTaskOwner({
+        ...owner,
+        taskId: info.workflowId,
+        kind: 'send',
+        message: `Sending "${state.subject || `newsletter ${input.newsletterId}`}" failed: ${failureReason(error)}.`,
+      }),
+    );
+    throw error;
+  }
+
+  /** The database's counts are the truth: they include batches whose results a crash lost. */
+  async function finish(cancelled: boolean): Promise<SendNewsletterResult> {
+    phase = 'finishing';
+    const counts = await quick.finishSend({ newsletterId: input.newsletterId, cancelled });
+    const result: SendNewsletterResult = {
+      newsletterId: input.newsletterId,
+      total: state.total,
+      sent: counts.sent,
+      failed: counts.failed,
+      skipped: counts.skipped,
+      resent: counts.resent,
+      cancelled: counts.cancelled,
+    };
+    state.counts = { sent: counts.sent, failed: counts.failed, skipped: counts.skipped, resent: counts.resent };
+    const to = await quick.findUserEmail({ userId: input.userId });
+    await email.sendSendSummaryEmail({ key: `summary-${info.workflowId}`, to, newsletterSubject: state.subject, result, cancelled });
+    await quick.notifyTaskOwner({
+      ...owner,
+      taskId: info.workflowId,
+      kind: 'send',
+      message: cancelled
+        ? `Sending "${state.subject}" was cancelled: ${result.sent} sent, ${result.cancelled} not sent.`
+        : `"${state.subject}" was sent: ${result.sent} sent, ${result.failed} failed, ${result.skipped} skipped.`,
+    });
+    phase = cancelled ? 'cancelled' : 'done';
+    return result;
+  }
+}
+
