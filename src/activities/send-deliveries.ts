@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancelledFailure, Context, heartbeat, log } from '@temporalio/activity';
 import { findNewsletter } from '../db/queries/newsletters';
 import { reserveSlots } from '../db/queries/rate-limits';
-import { claimDeliveries, recordDelivery, type ClaimedDelivery, type ContactRange } from '../db/queries/sends';
+import { listUnsentDeliveries, markSending, recordDelivery, type ClaimedDelivery, type ContactRange } from '../db/queries/sends';
 import { personalise } from '../mail/personalise';
 import { describeSmtpFailure, isDeliverableAddress, isPermanentSmtpFailure } from '../mail/smtp-errors';
 import type { SendCounts, TaskOwner } from '../shared/contracts';
@@ -10,7 +10,7 @@ import type { ActivityDeps } from './deps';
 import { NewsletterNotFound } from './errors';
 
 /** A delivery that keeps failing transiently is given up after this many attempts. */
-const MAX_DELIVERY_ATTEMPTS = 8;
+const MAX_DELIVERY_ATTEMPTS = 12;
 /** The rate limiter's stream: every worker sending through this database shares it. */
 const RATE_KEY = 'smtp';
 
@@ -29,7 +29,7 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
     async sendDeliveryBatch(batch: DeliveryBatch): Promise<SendCounts> {
       const newsletter = await findNewsletter(database.db, batch.tenantId, batch.newsletterId);
       if (!newsletter) throw new NewsletterNotFound(`newsletter ${batch.newsletterId} does not exist`);
-      const claimed = await claimDeliveries(database.db, batch.newsletterId, batch.range, domain);
+      const claimed = await listUnsentDeliveries(database.db, batch.newsletterId, batch.range, domain);
       const counts: SendCounts = { sent: 0, failed: 0, skipped: 0, resent: 0 };
       const toSend: ClaimedDelivery[] = [];
       for (const delivery of claimed) {
@@ -61,6 +61,7 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
           counts.resent++;
           log.warn('resending a delivery whose fate a crash left unknown', { newsletterId: batch.newsletterId, contactId: delivery.contactId, messageId: delivery.messageId });
         }
+        await markSending(database.db, batch.newsletterId, delivery);
         inFlight.push(
           mailer
             .send({

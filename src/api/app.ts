@@ -12,6 +12,10 @@ import { scheduleRoutes } from './routes/schedules';
 import { sendRoutes } from './routes/sends';
 import { unsubscribeRoutes } from './routes/unsubscribe';
 import { taskRoutes } from './routes/tasks';
+import { taskEventRoutes } from './routes/task-events';
+import { notificationRoutes } from './routes/notifications';
+import { contactRoutes } from './routes/contacts';
+import { methodNotAllowed, openApiRoutes } from './openapi';
 
 export type { ApiDeps } from './deps';
 
@@ -30,6 +34,7 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.use(downloadRoutes(deps));
   app.use(unsubscribeRoutes(deps));
+  app.use(openApiRoutes());
 
   app.use('/v1', express.json({ limit: '2mb' }), requireApiKey(deps.database.db));
   app.use(exportRoutes(deps, tasks));
@@ -37,7 +42,11 @@ export function createApp(deps: ApiDeps): Express {
   app.use(newsletterRoutes(deps));
   app.use(scheduleRoutes(deps));
   app.use(sendRoutes(deps, tasks));
+  app.use(taskEventRoutes(tasks, deps, metrics));
+  app.use(notificationRoutes(deps));
+  app.use(contactRoutes(deps, tasks));
 
+  app.use(methodNotAllowed());
   app.use(unknownRoute);
   app.use(errorHandler(deps.logger));
   return app;

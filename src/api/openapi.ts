@@ -4,13 +4,13 @@ import { HttpError } from './errors';
 import type { RouteDescriber } from './openapi-helpers';
 import { describeCoreRoutes } from './openapi-paths';
 import { describeScheduleRoutes } from './openapi-schedules';
-
+import { describeSendRoutes } from './openapi-sends';
 
 /**
  * Every describer of the app. A route served by the app but described by none fails
  * test/openapi.test.ts; add the describer of a new area here (one import, one entry).
  */
-const DESCRIBERS: RouteDescriber[] = [describeCoreRoutes, describeScheduleRoutes];
+const DESCRIBERS: RouteDescriber[] = [describeCoreRoutes, describeScheduleRoutes, describeSendRoutes];
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV3['generateDocument']>;
 

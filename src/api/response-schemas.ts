@@ -46,13 +46,25 @@ export const ImportResult = z
   })
   .meta({ id: 'ImportResult' });
 
+export const SendResult = z
+  .object({
+    newsletterId: z.number().int(),
+    total: z.number().int(),
+    sent: z.number().int(),
+    failed: z.number().int(),
+    skipped: z.number().int(),
+    resent: z.number().int(),
+    cancelled: z.number().int(),
+  })
+  .meta({ id: 'SendResult' });
+
 export const TaskView = z
   .object({
     taskId: z.string(),
     kind: TaskKind,
     status: TaskStatus,
     progress: Progress,
-    result: z.union([ExportResult, ImportResult]).optional().describe('once COMPLETED; its shape follows the kind'),
+    result: z.union([ExportResult, ImportResult, SendResult]).optional().describe('once COMPLETED; its shape follows the kind'),
     error: z.object({ code: z.string(), message: z.string() }).optional().describe('once FAILED, CANCELED, TERMINATED or TIMED_OUT'),
     startedAt: z.string(),
     closedAt: z.string().optional(),

@@ -52,7 +52,7 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
     ...EMAIL,
     taskQueue: emailTaskQueue(info.taskQueue),
     startToCloseTimeout: '15 minutes',
-    heartbeatTimeout: '15 seconds',
+    heartbeatTimeout: '10 seconds',
     retry: { ...EMAIL.retry, maximumInterval: '30 seconds', maximumAttempts: 40 },
   });
   const owner = { tenantId: input.tenantId, userId: input.userId };

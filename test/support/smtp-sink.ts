@@ -46,6 +46,8 @@ export class SmtpSink {
         );
       },
     });
+    // A killed client resets its connections; that is the point of some tests, not a failure.
+    server.on('error', () => undefined);
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', () => resolve()));
     this.port = (server.server.address() as { port: number }).port;
     this.server = server;

@@ -23,6 +23,7 @@ export function startWorkerProcess(settings: Settings): WorkerProcess {
       LINK_SECRET: settings.linkSecret,
       PUBLIC_BASE_URL: settings.publicBaseUrl,
       SMTP_URL: settings.smtpUrl ?? '',
+      MAILROOM_EMAIL_RATE: String(settings.emailRate),
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { now, type DatabaseSchema, type DeliveryStatus } from '../schema';
 
 type Db = Kysely<DatabaseSchema>;
@@ -97,46 +97,47 @@ export interface ClaimedDelivery {
 
 export const deliveryMessageId = (newsletterId: number, contactId: number, domain: string) => `<nl${newsletterId}.c${contactId}@${domain}>`;
 
-/** Marks the range's unsent deliveries `sending` (attempts + 1, fixed Message-ID) and returns them. */
-export async function claimDeliveries(db: Db, newsletterId: number, range: ContactRange, messageIdDomain: string): Promise<ClaimedDelivery[]> {
-  return db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom('deliveries as d')
-      .innerJoin('contacts as c', 'c.id', 'd.contact_id')
-      .select(['d.contact_id', 'd.status', 'd.attempts', 'c.email', 'c.first_name', 'c.last_name', 'c.unsubscribed'])
-      .where('d.newsletter_id', '=', newsletterId)
-      .where('d.contact_id', '>=', range.from)
-      .where('d.contact_id', '<=', range.to)
-      .where('d.status', 'in', ['pending', 'sending'])
-      .orderBy('d.contact_id')
-      .execute();
-    if (rows.length === 0) return [];
-    // One statement for the batch; the Message-ID is built in SQL exactly as deliveryMessageId does.
-    await trx
-      .updateTable('deliveries')
-      .set((eb) => ({
-        status: 'sending',
-        attempts: eb('attempts', '+', 1),
-        resends: sql<number>`resends + case when status = 'sending' then 1 else 0 end`,
-        message_id: sql<string>`'<nl' || newsletter_id || '.c' || contact_id || ${`@${messageIdDomain}>`}`,
-        updated_at: now(),
-      }))
-      .where('newsletter_id', '=', newsletterId)
-      .where('contact_id', '>=', range.from)
-      .where('contact_id', '<=', range.to)
-      .where('status', 'in', ['pending', 'sending'])
-      .execute();
-    return rows.map((row) => ({
-      contactId: row.contact_id,
-      email: row.email,
-      firstName: row.first_name,
-      lastName: row.last_name,
-      unsubscribed: row.unsubscribed === 1,
-      fateUnknown: row.status === 'sending',
-      attempts: row.attempts + 1,
-      messageId: deliveryMessageId(newsletterId, row.contact_id, messageIdDomain),
-    }));
-  });
+/** The range's deliveries not yet known to be sent; `sending` ones were handed to SMTP by an attempt that died. */
+export async function listUnsentDeliveries(db: Db, newsletterId: number, range: ContactRange, messageIdDomain: string): Promise<ClaimedDelivery[]> {
+  const rows = await db
+    .selectFrom('deliveries as d')
+    .innerJoin('contacts as c', 'c.id', 'd.contact_id')
+    .select(['d.contact_id', 'd.status', 'd.attempts', 'c.email', 'c.first_name', 'c.last_name', 'c.unsubscribed'])
+    .where('d.newsletter_id', '=', newsletterId)
+    .where('d.contact_id', '>=', range.from)
+    .where('d.contact_id', '<=', range.to)
+    .where('d.status', 'in', ['pending', 'sending'])
+    .orderBy('d.contact_id')
+    .execute();
+  return rows.map((row) => ({
+    contactId: row.contact_id,
+    email: row.email,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    unsubscribed: row.unsubscribed === 1,
+    fateUnknown: row.status === 'sending',
+    attempts: row.attempts + 1,
+    messageId: deliveryMessageId(newsletterId, row.contact_id, messageIdDomain),
+  }));
+}
+
+/**
+ * Written just before the message goes to SMTP: from here until the outcome is recorded, a crash leaves
+ * the delivery's fate unknown, and only such deliveries are resent (and counted) by the next attempt.
+ */
+export async function markSending(db: Db, newsletterId: number, delivery: ClaimedDelivery): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set((eb) => ({
+      status: 'sending',
+      attempts: delivery.attempts,
+      message_id: delivery.messageId,
+      resends: delivery.fateUnknown ? eb('resends', '+', 1) : eb.ref('resends'),
+      updated_at: now(),
+    }))
+    .where('newsletter_id', '=', newsletterId)
+    .where('contact_id', '=', delivery.contactId)
+    .execute();
 }
 
 export async function recordDelivery(
