@@ -120,10 +120,12 @@ export const createImportActivities = ({ database, settings }: ActivityDeps) => 
         if (!(error instanceof CsvError)) throw error;
         // Rows before the broken one are applied, so the message can say what was kept.
         await flush();
-        const line = start.line + (typeof error.lines === 'number' ? error.lines : 0);
+        // The broken record starts right after the last good one (the parser's own line is where it gave up).
+        const line = start.line + previousLines + 1;
         const problem = CSV_PROBLEMS[error.code] ?? error.message;
+        const kept = committed.created + committed.updated;
         throw new ImportFileMalformed(
-          `the file is not valid CSV at line ${line} (${problem}); the ${committed.created + committed.updated} contacts before it were imported`,
+          `the file is not valid CSV at line ${line} (${problem}); the ${kept} contact${kept === 1 ? '' : 's'} before it ${kept === 1 ? 'was' : 'were'} imported`,
         );
       } finally {
         source.destroy();
