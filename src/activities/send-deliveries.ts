@@ -61,7 +61,8 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
           counts.resent++;
           log.warn('resending a delivery whose fate a crash left unknown', { newsletterId: batch.newsletterId, contactId: delivery.contactId, messageId: delivery.messageId });
         }
-        await markSending(database.db, batch.newsletterId, delivery);
+        heartbeat(counts);
+        if (!(await markSending(database.db, batch.newsletterId, delivery))) continue;
         inFlight.push(
           mailer
             .send({

@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   CancellationScope,
   condition,
   ContinueAsNew,
@@ -54,6 +55,8 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout: '10 seconds',
     retry: { ...EMAIL.retry, maximumInterval: '30 seconds', maximumAttempts: 40 },
+    // On cancel, wait until in-flight batches stop, so nothing is sent after the rest is marked cancelled.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const owner = { tenantId: input.tenantId, userId: input.userId };
   const state: SendState = carried ?? { subject: '', total: 0, afterContactId: 0, counts: { sent: 0, failed: 0, skipped: 0, resent: 0 }, paused: false };

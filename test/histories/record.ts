@@ -3,14 +3,11 @@
  * change of a workflow (never to silence a failing replay):
  *   TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx test/histories/record.ts
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DEMO_TENANT, seedDemoTenant } from '../../src/db/seed';
 import { PROGRESS_QUERY, type Progress } from '../../src/shared/contracts';
-import { findTemporalCli } from '../../src/temporal/cli-binary';
 import { startTestSystem } from '../support/system';
+import { saveHistory } from './save-history';
 
 async function main() {
   const sys = await startTestSystem({ dialect: 'sqlite' });
@@ -23,14 +20,7 @@ async function main() {
         workflowId: `history-${name}-${sys.settings.taskQueue}`,
         args: [{ tenantId: DEMO_TENANT, userId, newsletterId, linkTtlMs: 60_000, chunkRows: 1_000, ...input }],
       });
-    const save = async (name: string, handle: WorkflowHandle) => {
-      await handle.result().catch(() => undefined);
-      const file = path.join(__dirname, `${name}.json`);
-      // The CLI writes the JSON history format every Temporal tool reads.
-      const json = execFileSync(findTemporalCli()!, ['workflow', 'show', '--workflow-id', handle.workflowId, '--output', 'json', '--address', sys.settings.temporalAddress]);
-      fs.writeFileSync(file, json);
-      console.log(`recorded ${file}`);
-    };
+    const save = (name: string, handle: WorkflowHandle) => saveHistory(handle, name, sys.settings.temporalAddress);
 
     await save('export-completed', await start('export-completed', {}));
     await save('export-failed', await start('export-failed', { newsletterId: 999_999 }));

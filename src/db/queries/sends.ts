@@ -125,8 +125,8 @@ export async function listUnsentDeliveries(db: Db, newsletterId: number, range: 
  * Written just before the message goes to SMTP: from here until the outcome is recorded, a crash leaves
  * the delivery's fate unknown, and only such deliveries are resent (and counted) by the next attempt.
  */
-export async function markSending(db: Db, newsletterId: number, delivery: ClaimedDelivery): Promise<void> {
-  await db
+export async function markSending(db: Db, newsletterId: number, delivery: ClaimedDelivery): Promise<boolean> {
+  const result = await db
     .updateTable('deliveries')
     .set((eb) => ({
       status: 'sending',
@@ -137,7 +137,10 @@ export async function markSending(db: Db, newsletterId: number, delivery: Claime
     }))
     .where('newsletter_id', '=', newsletterId)
     .where('contact_id', '=', delivery.contactId)
-    .execute();
+    // Never revives a delivery a cancelled send has closed meanwhile.
+    .where('status', 'in', ['pending', 'sending'])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export async function recordDelivery(

@@ -1,0 +1,48 @@
+/**
+ * Records sendNewsletter histories for test/replay.test.ts (see record.ts for when to run it):
+ *   TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx test/histories/record-sends.ts
+ */
+import { createNewsletter } from '../../src/db/queries/newsletters';
+import { PAUSE_SIGNAL, PROGRESS_QUERY, RESUME_SIGNAL, type Progress, type SendNewsletterInput } from '../../src/shared/contracts';
+import { createAudience } from '../support/contacts';
+import { startTestSystem } from '../support/system';
+import { saveHistory } from './save-history';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main() {
+  const sys = await startTestSystem({ dialect: 'sqlite', env: { MAILROOM_EMAIL_RATE: '50' } });
+  try {
+    await createAudience(sys.db.database.db, 'hist', { subscribed: 120, unsubscribed: 5 });
+    const { userId } = await sys.user('hist', 'history@hist.test');
+    const start = async (name: string) => {
+      const newsletter = await createNewsletter(sys.db.database.db, { tenantId: 'hist', subject: name, html: '<p>Hi {{first_name}}</p>' });
+      const input: SendNewsletterInput = { tenantId: 'hist', userId, newsletterId: newsletter.id, batchSize: 20, concurrency: 2 };
+      return sys.temporal.workflow.start('sendNewsletter', { taskQueue: sys.settings.taskQueue, workflowId: `history-${name}-${sys.settings.taskQueue}`, args: [input] });
+    };
+    const untilSent = async (handle: Awaited<ReturnType<typeof start>>, done: number) => {
+      while ((await handle.query<Progress>(PROGRESS_QUERY)).done < done) await sleep(50);
+    };
+
+    await saveHistory(await start('send-completed'), 'send-completed', sys.settings.temporalAddress);
+
+    const paused = await start('send-paused-resumed');
+    await untilSent(paused, 20);
+    await paused.signal(PAUSE_SIGNAL);
+    await sleep(2_000);
+    await paused.signal(RESUME_SIGNAL);
+    await saveHistory(paused, 'send-paused-resumed', sys.settings.temporalAddress);
+
+    const cancelled = await start('send-cancelled');
+    await untilSent(cancelled, 20);
+    await cancelled.cancel();
+    await saveHistory(cancelled, 'send-cancelled', sys.settings.temporalAddress);
+  } finally {
+    await sys.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
