@@ -108,6 +108,11 @@ async function main(): Promise<void> {
     const cpus = os.cpus();
     console.log(`\n## Export benchmark (${new Date().toISOString().slice(0, 10)}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, Node ${process.version})\n`);
     console.log(markdownTable(results));
+    const compiled = fs.existsSync(path.join(__dirname, '..', 'dist', 'cli', 'main.js'));
+    console.log(
+      `\nworker and API: \`bin/mailroom.js\` ${compiled ? 'from the compiled dist/' : 'through tsx (no dist/ build)'}; ` +
+        'activity alone: a child process through tsx with @temporalio/testing loaded.',
+    );
     console.log('\nTargets:');
     for (const line of verdicts(results, pgNote)) console.log(line);
     console.log('\nDetails:');

@@ -12,6 +12,7 @@
 set -euo pipefail
 
 SCHEMATHESIS_VERSION=4.32.5
+here=$(cd "$(dirname "$0")" && pwd)
 tools=${MAILROOM_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mailroom-tools}
 venv="$tools/schemathesis-venv"
 st="$venv/bin/st"
@@ -39,9 +40,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-exec "$st" run "$base/openapi.json" \
+"$st" --config-file "$here/schemathesis.toml" run "$base/openapi.json" \
   --header "Authorization: Bearer $key" \
-  --checks all \
   --phases examples,coverage,fuzzing \
   --max-examples "${MAILROOM_FUZZ_EXAMPLES:-25}" \
   --generation-deterministic \

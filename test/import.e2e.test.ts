@@ -156,6 +156,9 @@ for (const dialect of DIALECTS) {
       } as RequestInit);
       assert.equal(streamed.status, 413);
 
+      const badKey = await importCsv(alice, 'a@b.co', { 'Idempotency-Key': 'has spaces' });
+      assert.equal(badKey.status, 400);
+      assert.match(badKey.body.error.message, /^Idempotency-Key: /);
       const empty = await importCsv(alice, '');
       assert.equal(empty.status, 400);
       assert.match(empty.body.error.message, /^body: /);

@@ -51,7 +51,7 @@ describe('GET /openapi.json', () => {
     assert.equal(response.status, 200);
     const document = (await response.json()) as any;
     assert.deepEqual(document, JSON.parse(JSON.stringify(buildOpenApiDocument())));
-    assert.match(document.openapi, /^3\.0\./);
+    assert.match(document.openapi, /^3\.1\./);
     assert.deepEqual(document.components.securitySchemes.apiKey, { type: 'http', scheme: 'bearer', description: 'An API key from `mailroom users create`' });
     const exportsPost = document.paths['/v1/exports'].post;
     assert.deepEqual(exportsPost.requestBody.content['application/json'].schema.required, ['newsletterId']);

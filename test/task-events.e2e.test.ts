@@ -112,6 +112,25 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
     assert.deepEqual(notes.map((n: any) => n.message), [`Your export of "${HEADLINE_SUBJECT}" was cancelled.`]);
   });
 
+  it('cancels a contact import: CANCELED, the upload deleted, one notification that says what was kept', async () => {
+    const lock = await lockContacts();
+    let taskId: string;
+    try {
+      const started = await alice.call('POST', '/v1/contacts/import', 'one@example.com\ntwo@example.com\n', { 'Content-Type': 'text/csv' });
+      taskId = started.body.taskId;
+      await until('the import step', async () => (await alice.get(`/v1/tasks/${taskId}`)).body.progress.phase === 'importing');
+      assert.equal((await alice.post(`/v1/tasks/${taskId}/cancel`)).status, 202);
+    } finally {
+      await lock.release();
+    }
+    const task = await alice.waitForTask(taskId);
+    assert.equal(task.status, 'CANCELED');
+    const notes = (await alice.get('/v1/notifications')).body.items.filter((n: any) => n.taskId === taskId);
+    assert.deepEqual(notes.map((n: any) => n.message), ['Your contact import was cancelled; the contacts it had already imported were kept.']);
+    const uploads = path.join(sys.settings.dataDir, 'imports', DEMO_TENANT);
+    await until('the upload to be deleted', () => !fs.existsSync(uploads) || fs.readdirSync(uploads).length === 0);
+  });
+
   it('stops polling when the client goes away', async () => {
     const gauge = async () => Number(/^mailroom_task_event_streams (\d+)$/m.exec(await (await fetch(`${sys.url}/metrics`)).text())?.[1]);
     const lock = await lockContacts();

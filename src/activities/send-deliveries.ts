@@ -1,7 +1,8 @@
 import { ApplicationFailure, CancelledFailure, Context, heartbeat, log } from '@temporalio/activity';
-import { findNewsletter } from '../db/queries/newsletters';
+import { findNewsletter, type Newsletter } from '../db/queries/newsletters';
 import { reserveSlots } from '../db/queries/rate-limits';
-import { listUnsentDeliveries, markSending, recordDelivery, type ClaimedDelivery, type ContactRange } from '../db/queries/sends';
+import { listUnsentDeliveries, markSending, recordDelivery, recordSent, type ClaimedDelivery, type ContactRange } from '../db/queries/sends';
+import type { Mailer } from '../mail/mailer';
 import { personalise } from '../mail/personalise';
 import { describeSmtpFailure, isDeliverableAddress, isPermanentSmtpFailure } from '../mail/smtp-errors';
 import type { SendCounts, TaskOwner } from '../shared/contracts';
@@ -13,6 +14,11 @@ import { NewsletterNotFound } from './errors';
 const MAX_DELIVERY_ATTEMPTS = 12;
 /** The rate limiter's stream: every worker sending through this database shares it. */
 const RATE_KEY = 'smtp';
+/**
+ * Messages are marked `sending` a wave at a time, a wave being what the rate allows in this many ms:
+ * few writes per message, and a crash leaves at most one wave per batch of unknown fate.
+ */
+const WAVE_MS = 250;
 
 export interface DeliveryBatch extends TaskOwner {
   newsletterId: number;
@@ -29,10 +35,9 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
     async sendDeliveryBatch(batch: DeliveryBatch): Promise<SendCounts> {
       const newsletter = await findNewsletter(database.db, batch.tenantId, batch.newsletterId);
       if (!newsletter) throw new NewsletterNotFound(`newsletter ${batch.newsletterId} does not exist`);
-      const claimed = await listUnsentDeliveries(database.db, batch.newsletterId, batch.range, domain);
       const counts: SendCounts = { sent: 0, failed: 0, skipped: 0, resent: 0 };
       const toSend: ClaimedDelivery[] = [];
-      for (const delivery of claimed) {
+      for (const delivery of await listUnsentDeliveries(database.db, batch.newsletterId, batch.range, domain)) {
         if (delivery.unsubscribed) {
           await recordDelivery(database.db, batch.newsletterId, delivery.contactId, { status: 'skipped' });
           counts.skipped++;
@@ -48,35 +53,29 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
       const signal = Context.current().cancellationSignal;
       const interval = 1000 / settings.emailRate;
       const windowStart = await reserveSlots(database, RATE_KEY, toSend.length, settings.emailRate);
+      const slotOf = (i: number) => windowStart + i * interval;
+      const accepted: number[] = [];
       let transient: string | undefined;
       const inFlight: Array<Promise<void>> = [];
-      for (const [i, delivery] of toSend.entries()) {
-        // Wait for this message's slot, heartbeating so a long wait is not taken for a dead worker.
-        for (let wait = windowStart + i * interval - Date.now(); wait > 0; wait = windowStart + i * interval - Date.now()) {
-          heartbeat(counts);
-          await sleep(Math.min(wait, 1_000));
-        }
+      const waveSize = Math.max(1, Math.floor(WAVE_MS / interval));
+
+      for (let start = 0; start < toSend.length && !signal.aborted; start += waveSize) {
+        const wave = toSend.slice(start, start + waveSize);
+        await waitUntil(slotOf(start), counts, signal);
         if (signal.aborted) break;
-        if (delivery.fateUnknown) {
-          counts.resent++;
-          log.warn('resending a delivery whose fate a crash left unknown', { newsletterId: batch.newsletterId, contactId: delivery.contactId, messageId: delivery.messageId });
-        }
-        heartbeat(counts);
-        if (!(await markSending(database.db, batch.newsletterId, delivery))) continue;
-        inFlight.push(
-          mailer
-            .send({
-              from: newsletter.from_address ?? undefined,
-              to: delivery.email,
-              subject: personalise(newsletter.subject, delivery, 'text'),
-              html: personalise(newsletter.html, delivery, 'html'),
-              text: newsletter.text === null ? undefined : personalise(newsletter.text, delivery, 'text'),
-              messageId: delivery.messageId,
-              headers: unsubscribeHeaders(settings.publicBaseUrl, signUnsubscribeToken(batch.tenantId, delivery.contactId, settings.linkSecret)),
-            })
-            .then(
-              async () => {
-                await recordDelivery(database.db, batch.newsletterId, delivery.contactId, { status: 'sent' });
+        const marked = await markSending(database.db, batch.newsletterId, wave.map((d) => d.contactId), domain);
+        for (const [offset, delivery] of wave.entries()) {
+          await waitUntil(slotOf(start + offset), counts, signal);
+          if (signal.aborted) break;
+          if (!marked.has(delivery.contactId)) continue;
+          if (delivery.fateUnknown) {
+            counts.resent++;
+            log.warn('resending a delivery whose fate a crash left unknown', { newsletterId: batch.newsletterId, contactId: delivery.contactId, messageId: delivery.messageId });
+          }
+          inFlight.push(
+            sendOne(mailer, newsletter, delivery, unsubscribeHeaders(settings.publicBaseUrl, signUnsubscribeToken(batch.tenantId, delivery.contactId, settings.linkSecret))).then(
+              () => {
+                accepted.push(delivery.contactId);
                 counts.sent++;
               },
               async (error: unknown) => {
@@ -91,9 +90,14 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
                 }
               },
             ),
-        );
+          );
+        }
+        // Record what the server accepted so far, so a crash resends as little as possible.
+        await recordSent(database.db, batch.newsletterId, accepted.splice(0));
+        heartbeat(counts);
       }
       await Promise.all(inFlight);
+      await recordSent(database.db, batch.newsletterId, accepted.splice(0));
       heartbeat(counts);
       if (signal.aborted) throw new CancelledFailure('send cancelled');
       if (transient) throw ApplicationFailure.retryable(`SMTP is not accepting mail: ${transient}`, 'SmtpUnavailable');
@@ -101,6 +105,26 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
     },
   };
 };
+
+/** Sleeps until a slot, heartbeating so a long wait for the rate limiter is not taken for a dead worker. */
+async function waitUntil(at: number, progress: SendCounts, signal: AbortSignal): Promise<void> {
+  for (let wait = at - Date.now(); wait > 0 && !signal.aborted; wait = at - Date.now()) {
+    heartbeat(progress);
+    await sleep(Math.min(wait, 1_000));
+  }
+}
+
+function sendOne(mailer: Mailer, newsletter: Newsletter, delivery: ClaimedDelivery, headers: Record<string, string>) {
+  return mailer.send({
+    from: newsletter.from_address ?? undefined,
+    to: delivery.email,
+    subject: personalise(newsletter.subject, delivery, 'text'),
+    html: personalise(newsletter.html, delivery, 'html'),
+    text: newsletter.text === null ? undefined : personalise(newsletter.text, delivery, 'text'),
+    messageId: delivery.messageId,
+    headers,
+  });
+}
 
 function unsubscribeHeaders(publicBaseUrl: string, token: string): Record<string, string> {
   return {

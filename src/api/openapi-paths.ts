@@ -8,7 +8,7 @@ import {
   NewsletterList,
   NotificationList,
   Readiness,
-  TaskEventStream,
+  TaskEvent,
   TaskList,
   TaskStarted,
   TaskView,
@@ -120,7 +120,7 @@ export function describeCoreRoutes(registry: OpenAPIRegistry): void {
     ...authenticated,
     request: { params: taskPath },
     responses: {
-      200: { description: 'an event stream', content: { 'text/event-stream': { schema: TaskEventStream } } },
+      200: { description: 'an event stream; the schema is that of one event', content: { 'text/event-stream': { schema: TaskEvent } } },
       204: { description: 'a reconnect to a task that has closed: nothing more will come' },
       ...errors(400, 401, 404),
     },

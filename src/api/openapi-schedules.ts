@@ -7,6 +7,7 @@ import {
   ScheduleList,
   ScheduleListQuery,
   SchedulePatch,
+  SchedulePause,
   ScheduleTriggered,
   ScheduleView,
 } from './schemas/schedules';
@@ -60,7 +61,7 @@ export function describeScheduleRoutes(registry: OpenAPIRegistry): void {
     path: '/v1/schedules/{id}/pause',
     summary: 'Stop runs until unpaused, with an optional note',
     ...authenticated,
-    request: { params, body: { required: false, content: { 'application/json': { schema: z.object({ note: z.string().max(500).optional() }) } } } },
+    request: { params, body: { required: false, content: { 'application/json': { schema: SchedulePause.unwrap() } } } },
     responses: { 204: { description: 'paused' }, ...errors(400, 401, 404, 409) },
   });
   registry.registerPath({

@@ -78,13 +78,22 @@ export const CancelAccepted = z
   .object({ taskId: z.string(), cancelRequested: z.literal(true), links: z.object({ self: z.string(), events: z.string() }) })
   .meta({ id: 'CancelAccepted' });
 
-export const TaskEventStream = z
-  .string()
-  .describe(
-    'Server-Sent Events. `event: progress`, data `{taskId, status, progress}`, sent when status or progress changes; ' +
-      'then one `event: end` whose data is the closed Task, and the stream closes. `: heartbeat` comment lines keep it open. ' +
-      'A reconnect (Last-Event-ID) to a closed task answers 204.',
-  );
+/** The data of a `progress` event: what changed, without the rest of the task. */
+export const TaskProgress = z.object({ taskId: z.string(), status: z.literal('RUNNING'), progress: Progress }).meta({ id: 'TaskProgress' });
+
+/** A JSON payload inside an event's `data` line, validated by its own schema (JSON Schema's content keywords). */
+const jsonData = (ref: string) => z.string().meta({ contentMediaType: 'application/json', contentSchema: { $ref: `#/components/schemas/${ref}` } });
+
+/**
+ * One Server-Sent Event of `GET /v1/tasks/{taskId}/events`: `progress` when status or progress changed,
+ * then one `end` carrying the closed Task, after which the stream closes; `error` if the task could not be
+ * read (reconnect). `: heartbeat` comment lines keep proxies from closing an idle stream.
+ */
+export const TaskEvent = z.union([
+  z.object({ event: z.literal('progress'), id: z.string(), data: jsonData('TaskProgress') }),
+  z.object({ event: z.literal('end'), id: z.string(), data: jsonData('Task') }),
+  z.object({ event: z.literal('error'), data: jsonData('Error') }),
+]);
 
 export const Notification = z
   .object({

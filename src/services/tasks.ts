@@ -204,13 +204,8 @@ function toTaskStatus(name: string): TaskStatus {
 /** The workflow's own progress; a closed workflow's query needs a worker, so it may time out. */
 async function queryProgress(handle: WorkflowHandle, fallbackPhase = 'queued'): Promise<Progress> {
   const fallback: Progress = { phase: fallbackPhase, done: 0, total: 0 };
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Progress>((resolve) => (timer = setTimeout(() => resolve(fallback), 3_000)));
-  try {
-    return await Promise.race([handle.query<Progress>(PROGRESS_QUERY).catch(() => fallback), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  // A deadline on the call itself, not a race: an unanswered query must not linger and be retried.
+  return handle.client.withDeadline(Date.now() + 3_000, () => handle.query<Progress>(PROGRESS_QUERY)).catch(() => fallback);
 }
 
 const encodeCursor = (task: TaskTable) => Buffer.from(JSON.stringify([task.created_at, task.id])).toString('base64url');

@@ -153,5 +153,11 @@ export interface SendNewsletterResult extends SendCounts {
   total: number;
 }
 
+/** A slice of a send's deliveries, by contact id, inclusive: what one batch activity sends. */
+export interface ContactRange {
+  from: number;
+  to: number;
+}
+
 export const PAUSE_SIGNAL = 'pause';
 export const RESUME_SIGNAL = 'resume';

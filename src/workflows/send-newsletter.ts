@@ -15,6 +15,7 @@ import {
   emailTaskQueue,
   PAUSE_SIGNAL,
   RESUME_SIGNAL,
+  type ContactRange,
   type Progress,
   type SendCounts,
   type SendNewsletterInput,
@@ -74,24 +75,43 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
       state.total = (await long.createDeliveries({ ...owner, newsletterId: input.newsletterId })).total;
       phase = 'sending';
     }
-    for (let batches = 0; ; ) {
-      await condition(() => !state.paused);
-      const ranges = await quick.planSendBatches({
-        newsletterId: input.newsletterId,
-        afterContactId: state.afterContactId,
-        batchSize: input.batchSize,
-        count: input.concurrency,
-      });
-      if (ranges.length === 0) break;
-      const results = await Promise.all(ranges.map((range) => email.sendDeliveryBatch({ ...owner, newsletterId: input.newsletterId, range })));
-      for (const r of results) {
-        state.counts = { sent: state.counts.sent + r.sent, failed: state.counts.failed + r.failed, skipped: state.counts.skipped + r.skipped, resent: state.counts.resent + r.resent };
+    // A sliding window of `concurrency` batches: a new one starts as soon as any finishes.
+    const inFlight = new Map<number, Promise<void>>();
+    let planned: ContactRange[] = [];
+    let plannedUpTo = state.afterContactId;
+    let exhausted = false;
+    let batches = 0;
+    for (;;) {
+      while (!state.paused && !exhausted && inFlight.size < input.concurrency && batches < BATCHES_PER_RUN && !workflowInfo().continueAsNewSuggested) {
+        if (planned.length === 0) {
+          planned = await quick.planSendBatches({ newsletterId: input.newsletterId, afterContactId: plannedUpTo, batchSize: input.batchSize, count: input.concurrency * 2 });
+          if (planned.length === 0) {
+            exhausted = true;
+            break;
+          }
+          plannedUpTo = planned[planned.length - 1]!.to;
+        }
+        const range = planned.shift()!;
+        const id = batches++;
+        inFlight.set(
+          id,
+          email.sendDeliveryBatch({ ...owner, newsletterId: input.newsletterId, range }).then((r) => {
+            state.counts = { sent: state.counts.sent + r.sent, failed: state.counts.failed + r.failed, skipped: state.counts.skipped + r.skipped, resent: state.counts.resent + r.resent };
+            inFlight.delete(id);
+          }),
+        );
       }
-      state.afterContactId = ranges[ranges.length - 1]!.to;
-      batches += ranges.length;
-      if (batches >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      if (inFlight.size === 0) {
+        if (exhausted) break;
+        if (state.paused) {
+          await condition(() => !state.paused);
+          continue;
+        }
+        // This run's share is done and nothing is in flight: carry the cursor into a fresh history.
+        state.afterContactId = planned.length > 0 ? planned[0]!.from - 1 : plannedUpTo;
         await continueAsNew<typeof sendNewsletter>(input, state);
       }
+      await Promise.race(inFlight.values());
     }
     return await finish(false);
   } catch (error) {

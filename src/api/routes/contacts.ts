@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { Router } from 'express';
+import { z } from 'zod';
 import { workflowIds, type ImportContactsInput } from '../../shared/contracts';
 import type { TaskService } from '../../services/tasks';
 import { ImportFiles, importsDir, UploadTooLarge, type ReceivedUpload } from '../../storage/import-files';
@@ -22,7 +23,8 @@ export function contactRoutes({ settings }: ApiDeps, tasks: TaskService): Router
   router.post('/v1/contacts/import', async (req, res) => {
     const owner = caller(req);
     const idempotencyKey = req.get('idempotency-key');
-    if (idempotencyKey !== undefined) parseRequest(IdempotencyKey, idempotencyKey, 'body');
+    // Wrapped so that a 400 names the header, not the body.
+    if (idempotencyKey !== undefined) parseRequest(z.object({ 'Idempotency-Key': IdempotencyKey }), { 'Idempotency-Key': idempotencyKey }, 'body');
     checkCsvContentType(req);
     // The body of a refused request is not read: the connection closes after the answer.
     if (Number(req.get('content-length') ?? 0) > settings.importMaxBytes) {

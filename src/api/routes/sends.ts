@@ -1,3 +1,4 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { findNewsletter } from '../../db/queries/newsletters';
 import { claimDraftForSending, setNewsletterStatus } from '../../db/queries/sends';
@@ -58,8 +59,15 @@ export function sendRoutes({ database, settings }: ApiDeps, tasks: TaskService):
       if (!task) throw notFound('task');
       if (task.kind !== 'send') throw new HttpError(409, 'not_pausable', `only sends can ${action}; this task is an ${task.kind}`);
       const handle = tasks.handle(taskId);
-      if ((await handle.describe()).status.name !== 'RUNNING') throw new HttpError(409, 'not_running', 'this task has already finished');
-      await handle.signal(signal);
+      const notRunning = new HttpError(409, 'not_running', 'this task has already finished');
+      try {
+        if ((await handle.describe()).status.name !== 'RUNNING') throw notRunning;
+        await handle.signal(signal);
+      } catch (error) {
+        // Not started yet, or closed between the describe and the signal (the API fuzz found both).
+        if (error instanceof WorkflowNotFoundError) throw notRunning;
+        throw error;
+      }
       res.status(202).json({ taskId, action });
     });
   }

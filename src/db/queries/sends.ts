@@ -1,5 +1,8 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { ContactRange } from '../../shared/contracts';
 import { now, type DatabaseSchema, type DeliveryStatus } from '../schema';
+
+export type { ContactRange };
 
 type Db = Kysely<DatabaseSchema>;
 
@@ -59,10 +62,6 @@ export async function createDeliveryPage(db: Db, tenantId: string, newsletterId:
   return contacts[contacts.length - 1]!.id;
 }
 
-export interface ContactRange {
-  from: number;
-  to: number;
-}
 
 /** The next `count` ranges of at most `batchSize` deliveries still to send, in contact order. */
 export async function planSendRanges(db: Db, newsletterId: number, afterContactId: number, batchSize: number, count: number): Promise<ContactRange[]> {
@@ -122,25 +121,39 @@ export async function listUnsentDeliveries(db: Db, newsletterId: number, range: 
 }
 
 /**
- * Written just before the message goes to SMTP: from here until the outcome is recorded, a crash leaves
- * the delivery's fate unknown, and only such deliveries are resent (and counted) by the next attempt.
+ * Written just before these messages go to SMTP: from here until their outcome is recorded, a crash leaves
+ * their fate unknown, and only such deliveries are resent (and counted) by the next attempt. Returns the
+ * contact ids it marked: a delivery a cancelled send closed meanwhile is never revived.
  */
-export async function markSending(db: Db, newsletterId: number, delivery: ClaimedDelivery): Promise<boolean> {
-  const result = await db
+export async function markSending(db: Db, newsletterId: number, contactIds: number[], messageIdDomain: string): Promise<Set<number>> {
+  if (contactIds.length === 0) return new Set();
+  const rows = await db
     .updateTable('deliveries')
     .set((eb) => ({
       status: 'sending',
-      attempts: delivery.attempts,
-      message_id: delivery.messageId,
-      resends: delivery.fateUnknown ? eb('resends', '+', 1) : eb.ref('resends'),
+      attempts: eb('attempts', '+', 1),
+      message_id: sql<string>`'<nl' || newsletter_id || '.c' || contact_id || ${`@${messageIdDomain}>`}`,
+      resends: sql<number>`resends + case when status = 'sending' then 1 else 0 end`,
       updated_at: now(),
     }))
     .where('newsletter_id', '=', newsletterId)
-    .where('contact_id', '=', delivery.contactId)
-    // Never revives a delivery a cancelled send has closed meanwhile.
+    .where('contact_id', 'in', contactIds)
     .where('status', 'in', ['pending', 'sending'])
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+    .returning('contact_id')
+    .execute();
+  return new Set(rows.map((row) => row.contact_id));
+}
+
+/** Records many accepted messages in one statement. */
+export async function recordSent(db: Db, newsletterId: number, contactIds: number[]): Promise<void> {
+  if (contactIds.length === 0) return;
+  const at = now();
+  await db
+    .updateTable('deliveries')
+    .set({ status: 'sent', last_error: null, sent_at: at, updated_at: at })
+    .where('newsletter_id', '=', newsletterId)
+    .where('contact_id', 'in', contactIds)
+    .execute();
 }
 
 export async function recordDelivery(

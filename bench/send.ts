@@ -1,0 +1,130 @@
+/**
+ * bench/send: the send workflow against a raw pooled nodemailer loop (same SMTP sink, same connection
+ * count), and the measured rate against MAILROOM_EMAIL_RATE. Prints figures; asserts nothing.
+ *
+ *   npm run bench:send -- [--recipients 20000] [--pool 5] [--rate 100] [--rate-seconds 60]
+ */
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createNewsletter } from '../src/db/queries/newsletters';
+import { findTemporalCli } from '../src/temporal/cli-binary';
+import { startDevServer } from '../src/temporal/dev-server';
+import { createAudience } from '../test/support/contacts';
+import { apiClient } from '../test/support/http';
+import { freePort } from '../test/support/ports';
+import { startTestSystem } from '../test/support/system';
+import { startWorkerProcess } from '../test/support/worker-process';
+
+const { values } = parseArgs({
+  options: {
+    recipients: { type: 'string', default: '20000' },
+    pool: { type: 'string', default: '5' },
+    rate: { type: 'string', default: '100' },
+    'rate-seconds': { type: 'string', default: '60' },
+  },
+});
+const N = Number(values.recipients);
+const POOL = Number(values.pool);
+const RATE = Number(values.rate);
+const RATE_SECONDS = Number(values['rate-seconds']);
+
+interface Arrivals {
+  count: number;
+  first: number;
+  last: number;
+}
+
+function startSink(): Promise<{ child: ChildProcess; port: number; arrivals(run: string): Promise<Arrivals> }> {
+  const child = fork(path.join(__dirname, 'support', 'counting-smtp-sink.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve) => {
+    child.once('message', (message: { port: number }) =>
+      resolve({
+        child,
+        port: message.port,
+        arrivals: (run) =>
+          new Promise((done) => {
+            child.once('message', (reply: Arrivals) => done(reply));
+            child.send({ run });
+          }),
+      }),
+    );
+  });
+}
+
+async function until(predicate: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function main() {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-send-'));
+  const cli = findTemporalCli((line) => console.log(line));
+  if (!cli) throw new Error('no temporal CLI');
+  const server = await startDevServer({ cliPath: cli, port: await freePort(), dbFile: path.join(work, 'temporal.sqlite'), logFile: path.join(work, 'temporal.log') });
+  const sink = await startSink();
+  const smtpUrl = `smtp://127.0.0.1:${sink.port}`;
+  process.env.TEMPORAL_ADDRESS = server.address;
+  try {
+    console.log(`bench/send: ${N} recipients, ${POOL} pooled SMTP connections, one SMTP sink process`);
+
+    // 1. Baseline: the raw pooled loop in its own process.
+    const raw = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', 'raw-send.ts'), smtpUrl, String(N), String(POOL), 'Raw'], { encoding: 'utf8' })) as { ms: number };
+    const rawRate = (N * 1000) / raw.ms;
+
+    // 2. The workflow: API in this process, one worker process, no rate limit to speak of.
+    const unlimited = await runSend('Workflow', N, { MAILROOM_EMAIL_RATE: '100000', MAILROOM_SMTP_POOL: String(POOL) }, smtpUrl, sink);
+    const workflowRate = (N * 1000) / unlimited.ms;
+
+    // 3. The rate limit: two worker processes sharing it, for RATE_SECONDS.
+    const limitedCount = Math.round(RATE * RATE_SECONDS);
+    const limited = await runSend('Rate', limitedCount, { MAILROOM_EMAIL_RATE: String(RATE), MAILROOM_SMTP_POOL: String(POOL) }, smtpUrl, sink, 2);
+    const measuredRate = ((limited.arrivals.count - 1) * 1000) / (limited.arrivals.last - limited.arrivals.first);
+
+    const rows = [
+      ['raw pooled nodemailer loop', `${N}`, `${(raw.ms / 1000).toFixed(2)} s`, `${rawRate.toFixed(0)}/s`, 'baseline'],
+      ['sendNewsletter workflow (POST → last email)', `${N}`, `${(unlimited.ms / 1000).toFixed(2)} s`, `${workflowRate.toFixed(0)}/s`, `${((workflowRate / rawRate) * 100).toFixed(0)}% of raw (target ≥ 70%)`],
+      [`rate limit ${RATE}/s, 2 workers`, `${limited.arrivals.count}`, `${((limited.arrivals.last - limited.arrivals.first) / 1000).toFixed(1)} s`, `${measuredRate.toFixed(2)}/s`, `${((measuredRate / RATE - 1) * 100).toFixed(1)}% off the setting (target ±5%)`],
+    ];
+    console.log('\n| run | emails | time | rate | ratio |\n| --- | --- | --- | --- | --- |');
+    for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+    console.log(`\nthroughput: ${workflowRate / rawRate >= 0.7 ? 'met' : 'NOT met'}; rate limit: ${Math.abs(measuredRate / RATE - 1) <= 0.05 ? 'met' : 'NOT met'}`);
+  } finally {
+    sink.child.kill();
+    await server.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Seeds `count` contacts, starts the send through the API, waits for the last email at the sink. */
+async function runSend(run: string, count: number, env: Record<string, string>, smtpUrl: string, sink: Awaited<ReturnType<typeof startSink>>, workers = 1) {
+  const sys = await startTestSystem({ dialect: 'sqlite', smtpUrl, worker: false, env });
+  const processes = Array.from({ length: workers }, () => startWorkerProcess(sys.settings));
+  try {
+    await createAudience(sys.db.database.db, 'bench', { subscribed: count });
+    const client = apiClient(sys.url, (await sys.user('bench', 'owner@bench.test')).apiKey);
+    const newsletter = await createNewsletter(sys.db.database.db, { tenantId: 'bench', subject: `${run} bench for {{first_name}}`, html: '<p>Hello {{first_name}} {{last_name}}</p>', text: 'Hello {{first_name}} {{last_name}}' });
+    // Workers bundle their workflows at start: wait until one answers before the clock starts.
+    await sys.temporal.workflow.start('sendNewsletter', { taskQueue: sys.settings.taskQueue, workflowId: `warm-${run}`, args: [{ tenantId: 'bench', userId: 'none', newsletterId: -1, batchSize: 1, concurrency: 1 }] }).then((h) => h.result().catch(() => undefined));
+    const started = Date.now();
+    const response = await client.post(`/v1/newsletters/${newsletter.id}/send`);
+    if (response.status !== 202) throw new Error(`send answered ${response.status}: ${response.text}`);
+    await until(async () => (await sink.arrivals(run)).count >= count, 30 * 60_000);
+    const ms = Date.now() - started;
+    await client.waitForTask(response.body.taskId, 120_000);
+    return { ms, arrivals: await sink.arrivals(run) };
+  } finally {
+    for (const worker of processes) await worker.kill('SIGTERM');
+    await sys.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

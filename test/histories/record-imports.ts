@@ -1,0 +1,41 @@
+/**
+ * Records importContacts histories for test/replay.test.ts (see record.ts for when to run it):
+ *   TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx test/histories/record-imports.ts
+ */
+import { Readable } from 'node:stream';
+import { ensureTenant } from '../../src/db/queries/tenants';
+import { PROGRESS_QUERY, type ImportContactsInput, type Progress } from '../../src/shared/contracts';
+import { ImportFiles, importsDir } from '../../src/storage/import-files';
+import { startTestSystem } from '../support/system';
+import { saveHistory } from './save-history';
+
+const rows = (n: number) => ['email,first name,last name', ...Array.from({ length: n }, (_, i) => (i % 9 === 8 ? `bad-${i}@,X,Y` : `c${i}@hist.test,F${i},L${i}`))].join('\n');
+
+async function main() {
+  const sys = await startTestSystem({ dialect: 'sqlite' });
+  try {
+    await ensureTenant(sys.db.database.db, 'hist');
+    const { userId } = await sys.user('hist', 'history@hist.test');
+    const files = new ImportFiles(importsDir(sys.settings.dataDir));
+    const start = async (name: string, csv: string, chunkRows: number) => {
+      const { fileKey } = await files.receive('hist', Readable.from([Buffer.from(csv)]), 1 << 24);
+      const input: ImportContactsInput = { tenantId: 'hist', userId, fileKey, chunkRows };
+      return sys.temporal.workflow.start('importContacts', { taskQueue: sys.settings.taskQueue, workflowId: `history-${name}-${sys.settings.taskQueue}`, args: [input] });
+    };
+    const save = (name: string, handle: Awaited<ReturnType<typeof start>>) => saveHistory(handle, name, sys.settings.temporalAddress);
+
+    await save('import-completed', await start('import-completed', rows(60), 20));
+    await save('import-failed', await start('import-failed', 'ok@hist.test,A,B\n"broken@hist.test,C,D\n', 20));
+    const cancelled = await start('import-cancelled', rows(3_000), 10);
+    while ((await cancelled.query<Progress>(PROGRESS_QUERY)).done < 50) await new Promise((r) => setTimeout(r, 20));
+    await cancelled.cancel();
+    await save('import-cancelled', cancelled);
+  } finally {
+    await sys.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
