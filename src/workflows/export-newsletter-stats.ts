@@ -1,4 +1,4 @@
-import { CancellationScope, ContinueAsNew, continueAsNew, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, ContinueAsNew, continueAsNew, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { EmailQueueActivities, MainActivities } from '../activities';
 import type { PreparedExport } from '../activities/export-stats';
 import { emailTaskQueue, type ExportCursor, type ExportNewsletterStatsInput, type ExportNewsletterStatsResult, type Progress } from '../shared/contracts';
@@ -7,7 +7,7 @@ import { failureReason } from './failure-reason';
 import { progressQuery } from './progress';
 
 /** Rows per activity call: the grain of the workflow's progress and of its history. */
-const DEFAULT_CHUNK_ROWS = 100_000;
+const DEFAULT_CHUNK_ROWS = 500_000;
 
 /** Carried across continue-as-new: the file and the cursor, never rows. */
 interface ExportState {
@@ -25,7 +25,8 @@ export async function exportNewsletterStats(
 ): Promise<ExportNewsletterStatsResult> {
   const info = workflowInfo();
   const quick = proxyActivities<MainActivities>(QUICK);
-  const long = proxyActivities<MainActivities>(LONG);
+  // On cancel, wait until the chunk stops writing, so the clean-up below removes a file no one still writes.
+  const long = proxyActivities<MainActivities>({ ...LONG, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED });
   const email = proxyActivities<EmailQueueActivities>({ ...EMAIL, taskQueue: emailTaskQueue(info.taskQueue) });
   const owner = { tenantId: input.tenantId, userId: input.userId };
 

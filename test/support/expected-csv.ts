@@ -15,7 +15,7 @@ export async function expectedStatsRows(db: Kysely<DatabaseSchema>, newsletterId
     .where('d.newsletter_id', '=', newsletterId)
     .orderBy('d.contact_id')
     .execute();
-  const text = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+  const text = (value: string) => (/^[=+\-@\t\r＝＋－＠]/.test(value) ? `'${value}` : value);
   return rows.map((r) => [
     text(r.email),
     text(r.first_name),
