@@ -2,12 +2,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { connectDatabase } from '../../src/db/connect';
 import { migrateToLatest } from '../../src/db/migrate';
 import { seedDemoTenant } from '../../src/db/seed';
 import type { Database, Dialect } from '../../src/db/schema';
+import { withAdmin } from '../../test/support/databases';
 
 export interface BenchDatabase {
   dialect: Dialect;
@@ -79,15 +79,5 @@ export async function createSeededDatabase(dialect: Dialect, rows: number, dir: 
     await database.close();
     await dropDatabase();
     throw error;
-  }
-}
-
-async function withAdmin(url: string, fn: (client: pg.Client) => Promise<unknown>): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await fn(client);
-  } finally {
-    await client.end();
   }
 }

@@ -1,6 +1,7 @@
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import { tenantSendFigures, tenantUsers, type NewsletterDayFigures } from '../db/queries/digest-figures';
-import { findSentEmail, recordSentEmail } from '../db/queries/sent-emails';
+import { sendOnce } from '../mail/send-once';
+import { isDeliverableAddress } from '../mail/smtp-errors';
 import type { DigestPeriod } from '../schedules/digest-period';
 import type { ActivityDeps } from './deps';
 
@@ -14,7 +15,6 @@ export interface TenantDigestInput {
 const USERS_PER_PAGE = 100;
 /** Newsletters listed one by one; the rest are summed into the total only. */
 const LISTED_NEWSLETTERS = 20;
-const ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 
 /** Fixed per user and day: a retried or re-triggered digest sends each user one email per day. */
 export const digestEmailKey = (userId: string, date: string) => `digest-${userId}-${date}`;
@@ -35,15 +35,11 @@ export const createDigestEmailActivities = ({ database, mailer }: ActivityDeps) 
     for (;;) {
       const users = await tenantUsers(database.db, input.tenantId, { afterUserId, limit: USERS_PER_PAGE });
       for (const user of users) {
-        const key = digestEmailKey(user.id, input.period.date);
-        if ((await findSentEmail(database.db, key)) || !ADDRESS.test(user.email)) {
-          skipped += 1;
-        } else {
-          const messageId = `<${key.replace(/[^A-Za-z0-9.-]+/g, '.')}@mailroom>`;
-          await mailer.send({ to: user.email, subject, text, messageId });
-          await recordSentEmail(database.db, key, messageId);
-          sent += 1;
-        }
+        const outcome = isDeliverableAddress(user.email)
+          ? await sendOnce(database, mailer, digestEmailKey(user.id, input.period.date), { to: user.email, subject, text })
+          : undefined;
+        if (outcome && !outcome.alreadySent) sent += 1;
+        else skipped += 1;
         afterUserId = user.id;
         heartbeat({ afterUserId });
       }

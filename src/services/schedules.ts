@@ -9,6 +9,7 @@ import { now, type DatabaseSchema, type ScheduleTable } from '../db/schema';
 import { toScheduleSpec } from '../schedules/spec';
 import { scheduledExportWorkflowIdPrefix, TaskKindKey, TenantIdKey, UserIdKey, type ExportNewsletterStatsInput, type TaskOwner } from '../shared/contracts';
 import type { Settings } from '../settings';
+import { decodePageCursor, encodePageCursor } from './page-cursor';
 
 export interface ScheduleOwner extends TaskOwner {
   email: string;
@@ -80,11 +81,11 @@ export class ScheduleService {
   }
 
   async list(owner: TaskOwner, query: { limit: number; cursor?: string }): Promise<{ items: ScheduleView[]; next?: string }> {
-    const before = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const before = query.cursor ? decodePageCursor(query.cursor) : undefined;
     const rows = await listOwnSchedules(this.db, owner, { limit: query.limit, before });
     const items = await Promise.all(rows.map((row) => this.view(row)));
     const last = rows[rows.length - 1];
-    return rows.length === query.limit && last ? { items, next: encodeCursor(last) } : { items };
+    return rows.length === query.limit && last ? { items, next: encodePageCursor(last) } : { items };
   }
 
   /** Temporal first: a spec the server refuses leaves the stored schedule as it was. */
@@ -232,16 +233,4 @@ function specRefusal(error: unknown, row: ScheduleTable): unknown {
 function missingSchedule(error: unknown): never {
   if (error instanceof ScheduleNotFoundError) throw new HttpError(409, 'schedule_missing', 'this schedule no longer exists in Temporal; delete it and create it again');
   throw error;
-}
-
-const encodeCursor = (row: ScheduleTable) => Buffer.from(JSON.stringify([row.created_at, row.id])).toString('base64url');
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
-  } catch {
-    // fall through
-  }
-  throw new HttpError(400, 'invalid_request', 'cursor: not a cursor returned by this API');
 }

@@ -7,6 +7,7 @@ import { addNotification } from '../db/queries/notifications';
 import { now, type DatabaseSchema, type TaskTable } from '../db/schema';
 import { HttpError, notFound } from '../api/errors';
 import { PROGRESS_QUERY, TaskKindKey, TenantIdKey, UserIdKey, type Progress, type TaskKind, type TaskOwner } from '../shared/contracts';
+import { decodePageCursor, encodePageCursor } from './page-cursor';
 
 export type TaskStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELED' | 'TERMINATED' | 'TIMED_OUT';
 
@@ -113,12 +114,12 @@ export class TaskService {
     owner: TaskOwner,
     query: { limit: number; kind?: string; status?: TaskStatus; cursor?: string },
   ): Promise<{ items: TaskView[]; next?: string }> {
-    const before = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const before = query.cursor ? decodePageCursor(query.cursor) : undefined;
     const rows = await listOwnTasks(this.db, owner, { limit: query.limit, kind: query.kind, before });
     const views = await Promise.all(rows.map((row) => this.view(row)));
     const items = query.status ? views.filter((view) => view.status === query.status) : views;
     const last = rows[rows.length - 1];
-    return rows.length === query.limit && last ? { items, next: encodeCursor(last) } : { items };
+    return rows.length === query.limit && last ? { items, next: encodePageCursor(last) } : { items };
   }
 
   /**
@@ -206,16 +207,4 @@ async function queryProgress(handle: WorkflowHandle, fallbackPhase = 'queued'): 
   const fallback: Progress = { phase: fallbackPhase, done: 0, total: 0 };
   // A deadline on the call itself, not a race: an unanswered query must not linger and be retried.
   return handle.client.withDeadline(Date.now() + 3_000, () => handle.query<Progress>(PROGRESS_QUERY)).catch(() => fallback);
-}
-
-const encodeCursor = (task: TaskTable) => Buffer.from(JSON.stringify([task.created_at, task.id])).toString('base64url');
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
-  } catch {
-    // fall through
-  }
-  throw new HttpError(400, 'invalid_request', 'cursor: not a cursor returned by this API');
 }

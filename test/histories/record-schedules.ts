@@ -3,15 +3,12 @@
  * export (it records its own task), a purge and a digest. Run it only after a deliberate change:
  *   TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx test/histories/record-schedules.ts
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createNewsletter } from '../../src/db/queries/newsletters';
 import { DEMO_TENANT, seedDemoTenant } from '../../src/db/seed';
 import { previousLocalDay } from '../../src/schedules/digest-period';
-import { findTemporalCli } from '../../src/temporal/cli-binary';
 import { startTestSystem } from '../support/system';
+import { saveHistory } from './save-history';
 
 async function main() {
   const sys = await startTestSystem({ dialect: 'sqlite', env: { LINK_TTL: '1s' } });
@@ -19,12 +16,7 @@ async function main() {
     const { db } = sys.db.database;
     const newsletterId = (await seedDemoTenant(sys.db.database, { contacts: 200 }))!.newsletters.small;
     const { userId } = await sys.user(DEMO_TENANT, 'history@demo.test');
-    const save = async (name: string, handle: WorkflowHandle) => {
-      await handle.result();
-      const json = execFileSync(findTemporalCli()!, ['workflow', 'show', '--workflow-id', handle.workflowId, '--output', 'json', '--address', sys.settings.temporalAddress]);
-      fs.writeFileSync(path.join(__dirname, `${name}.json`), json);
-      console.log(`recorded ${name}.json`);
-    };
+    const save = (name: string, handle: WorkflowHandle) => saveHistory(handle, name, sys.settings.temporalAddress);
     const start = (workflowType: string, name: string, args: unknown[]) =>
       sys.temporal.workflow.start(workflowType, { taskQueue: sys.settings.taskQueue, workflowId: `history-${name}-${sys.settings.taskQueue}`, args });
 

@@ -50,7 +50,8 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
   };
 }
 
-async function withAdmin(url: string, fn: (client: pg.Client) => Promise<unknown>): Promise<void> {
+/** Runs statements on the PostgreSQL server's maintenance database (create and drop databases). */
+export async function withAdmin(url: string, fn: (client: pg.Client) => Promise<unknown>): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -6,6 +6,7 @@ import { issueApiKey } from '../../db/queries/users';
 import type { Database } from '../../db/schema';
 import { seedDemoTenant } from '../../db/seed';
 import { loadSettings } from '../../settings';
+import { UsageError } from '../action';
 
 async function withDatabase(fn: (database: Database) => Promise<void>): Promise<void> {
   const database = connectDatabase(loadSettings().databaseUrl);
@@ -41,7 +42,7 @@ export async function seedWithProgress(database: Database, contacts: number): Pr
 export const seed = (options: { contacts: string }) =>
   withDatabase(async (database) => {
     const contacts = Number(options.contacts);
-    if (!Number.isInteger(contacts) || contacts < 0) throw new Error('--contacts takes a whole number');
+    if (!Number.isInteger(contacts) || contacts < 0) throw new UsageError('--contacts takes a whole number');
     await migrateToLatest(database);
     const seeded = await seedWithProgress(database, contacts);
     console.log(seeded ? `seeded the demo tenant with ${contacts} contacts` : 'the demo tenant already has newsletters; nothing seeded');
@@ -58,7 +59,7 @@ export const createTenant = (slug: string) =>
 export const createUser = (options: { tenant: string; email: string }) =>
   withDatabase(async (database) => {
     assertSlug(options.tenant);
-    if (!/^[^\s@]+@[^\s@]+$/.test(options.email)) throw new Error(`--email: not an email address: ${options.email}`);
+    if (!/^[^\s@]+@[^\s@]+$/.test(options.email)) throw new UsageError(`--email: not an email address: ${options.email}`);
     await migrateToLatest(database);
     await ensureTenant(database.db, options.tenant);
     const { apiKey } = await issueApiKey(database.db, options.tenant, options.email);
@@ -67,5 +68,5 @@ export const createUser = (options: { tenant: string; email: string }) =>
   });
 
 function assertSlug(slug: string): void {
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug)) throw new Error(`tenant slug must be lowercase letters, digits and dashes: ${slug}`);
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug)) throw new UsageError(`tenant slug must be lowercase letters, digits and dashes: ${slug}`);
 }

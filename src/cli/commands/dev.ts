@@ -11,7 +11,7 @@ import { findTemporalCli } from '../../temporal/cli-binary';
 import { startDevServer, temporalAnswers, type DevServer } from '../../temporal/dev-server';
 import { buildActivityDeps } from '../../worker/activity-deps';
 import { runWorkers } from '../../worker/run-workers';
-import { untilSignal } from '../action';
+import { UsageError, untilSignal } from '../action';
 import { startApi } from './api';
 import { seedWithProgress } from './admin';
 import { syncSchedulesAtStart } from './schedules';
@@ -28,7 +28,7 @@ export async function dev(): Promise<void> {
   let temporal: DevServer | undefined;
   if (!(await temporalAnswers(settings.temporalAddress))) {
     const cliPath = findTemporalCli((line) => console.log(line));
-    if (!cliPath) throw new Error('no temporal CLI found and no Go toolchain to build one; set TEMPORAL_CLI_PATH');
+    if (!cliPath) throw new UsageError('no temporal CLI found and no Go toolchain to build one; set TEMPORAL_CLI_PATH');
     const [ip, port] = settings.temporalAddress.split(':') as [string, string];
     console.log(`starting the Temporal dev server at ${settings.temporalAddress}…`);
     temporal = await startDevServer({
