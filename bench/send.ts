@@ -107,10 +107,11 @@ async function runSend(run: string, count: number, env: Record<string, string>, 
   const processes = Array.from({ length: workers }, () => startWorkerProcess(sys.settings));
   try {
     await createAudience(sys.db.database.db, 'bench', { subscribed: count });
-    const client = apiClient(sys.url, (await sys.user('bench', 'owner@bench.test')).apiKey);
+    const owner = await sys.user('bench', 'owner@bench.test');
+    const client = apiClient(sys.url, owner.apiKey);
     const newsletter = await createNewsletter(sys.db.database.db, { tenantId: 'bench', subject: `${run} bench for {{first_name}}`, html: '<p>Hello {{first_name}} {{last_name}}</p>', text: 'Hello {{first_name}} {{last_name}}' });
     // Workers bundle their workflows at start: wait until one answers before the clock starts.
-    await sys.temporal.workflow.start('sendNewsletter', { taskQueue: sys.settings.taskQueue, workflowId: `warm-${run}`, args: [{ tenantId: 'bench', userId: 'none', newsletterId: -1, batchSize: 1, concurrency: 1 }] }).then((h) => h.result().catch(() => undefined));
+    await sys.temporal.workflow.start('sendNewsletter', { taskQueue: sys.settings.taskQueue, workflowId: `warm-${run}`, args: [{ tenantId: 'bench', userId: owner.userId, newsletterId: -1, batchSize: 1, concurrency: 1 }] }).then((h) => h.result().catch(() => undefined));
     const started = Date.now();
     const response = await client.post(`/v1/newsletters/${newsletter.id}/send`);
     if (response.status !== 202) throw new Error(`send answered ${response.status}: ${response.text}`);

@@ -133,6 +133,9 @@ for (const dialect of DIALECTS) {
       const broken = await alice.post('/v1/exports', '{"newsletterId": ', {});
       assert.equal(broken.status, 400);
       assert.equal(broken.body.error.code, 'invalid_json');
+      const badKey = await alice.post('/v1/exports', { newsletterId }, { 'Idempotency-Key': 'two words' });
+      assert.equal(badKey.status, 400);
+      assert.match(badKey.body.error.message, /^Idempotency-Key:/);
       assert.equal((await alice.post('/v1/exports', { newsletterId: 999_999 })).status, 404);
       assert.equal((await apiClient(sys.url).post('/v1/exports', { newsletterId })).status, 401);
       assert.equal((await apiClient(sys.url, 'mr_wrong').post('/v1/exports', { newsletterId })).status, 401);

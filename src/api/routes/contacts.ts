@@ -1,14 +1,12 @@
 import type { Request } from 'express';
 import { Router } from 'express';
-import { z } from 'zod';
 import { workflowIds, type ImportContactsInput } from '../../shared/contracts';
 import type { TaskService } from '../../services/tasks';
 import { ImportFiles, importsDir, UploadTooLarge, type ReceivedUpload } from '../../storage/import-files';
 import { caller } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
-import { IdempotencyKey } from '../schemas';
-import { parseRequest } from '../validate';
+import { idempotencyKeyOf } from '../idempotency';
 
 /**
  * `POST /v1/contacts/import`: the CSV body goes to a file in the shared store as it arrives (never whole
@@ -22,9 +20,7 @@ export function contactRoutes({ settings }: ApiDeps, tasks: TaskService): Router
 
   router.post('/v1/contacts/import', async (req, res) => {
     const owner = caller(req);
-    const idempotencyKey = req.get('idempotency-key');
-    // Wrapped so that a 400 names the header, not the body.
-    if (idempotencyKey !== undefined) parseRequest(z.object({ 'Idempotency-Key': IdempotencyKey }), { 'Idempotency-Key': idempotencyKey }, 'body');
+    const idempotencyKey = idempotencyKeyOf(req);
     checkCsvContentType(req);
     // The body of a refused request is not read: the connection closes after the answer.
     if (Number(req.get('content-length') ?? 0) > settings.importMaxBytes) {

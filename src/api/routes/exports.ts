@@ -5,7 +5,8 @@ import type { TaskService } from '../../services/tasks';
 import { caller } from '../auth';
 import type { ApiDeps } from '../deps';
 import { notFound } from '../errors';
-import { ExportRequest, IdempotencyKey } from '../schemas';
+import { idempotencyKeyOf } from '../idempotency';
+import { ExportRequest } from '../schemas';
 import { parseRequest } from '../validate';
 
 export function exportRoutes({ database, settings }: ApiDeps, tasks: TaskService): Router {
@@ -13,8 +14,7 @@ export function exportRoutes({ database, settings }: ApiDeps, tasks: TaskService
   router.post('/v1/exports', async (req, res) => {
     const owner = caller(req);
     const { newsletterId } = parseRequest(ExportRequest, req.body, 'body');
-    const idempotencyKey = req.get('idempotency-key');
-    if (idempotencyKey !== undefined) parseRequest(IdempotencyKey, idempotencyKey, 'body');
+    const idempotencyKey = idempotencyKeyOf(req);
     const newsletter = await findNewsletter(database.db, owner.tenantId, newsletterId);
     if (!newsletter) throw notFound('newsletter');
     const input: ExportNewsletterStatsInput = {

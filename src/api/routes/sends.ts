@@ -9,7 +9,8 @@ import { PAUSE_SIGNAL, RESUME_SIGNAL, workflowIds, type SendNewsletterInput } fr
 import { caller } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpError, notFound } from '../errors';
-import { id, IdempotencyKey, TaskId } from '../schemas';
+import { idempotencyKeyOf } from '../idempotency';
+import { id, TaskId } from '../schemas';
 import { parseRequest } from '../validate';
 
 export function sendRoutes({ database, settings }: ApiDeps, tasks: TaskService): Router {
@@ -18,8 +19,7 @@ export function sendRoutes({ database, settings }: ApiDeps, tasks: TaskService):
   router.post('/v1/newsletters/:newsletterId/send', async (req, res) => {
     const owner = caller(req);
     const newsletterId = parseRequest(id, req.params.newsletterId, 'path');
-    const idempotencyKey = req.get('idempotency-key');
-    if (idempotencyKey !== undefined) parseRequest(IdempotencyKey, idempotencyKey, 'body');
+    const idempotencyKey = idempotencyKeyOf(req);
     const start = () =>
       tasks.start({
         owner,

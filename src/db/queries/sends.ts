@@ -28,40 +28,50 @@ export async function setNewsletterStatus(db: Db, newsletterId: number, status: 
 
 /**
  * Creates the pending deliveries of the next `limit` subscribed contacts after `afterContactId`.
- * Idempotent: an existing row is left as it is. Returns the last contact id seen, or undefined when done.
+ * Idempotent: an existing row is left as it is. Returns where the next page starts, or undefined when
+ * this page reached the last contact.
  */
 export async function createDeliveryPage(db: Db, tenantId: string, newsletterId: number, afterContactId: number, limit: number): Promise<number | undefined> {
-  const contacts = await db
+  const last = await db
     .selectFrom('contacts')
     .select('id')
     .where('tenant_id', '=', tenantId)
     .where('unsubscribed', '=', 0)
     .where('id', '>', afterContactId)
     .orderBy('id')
-    .limit(limit)
-    .execute();
-  if (contacts.length === 0) return undefined;
-  const at = now();
+    .offset(limit - 1)
+    .limit(1)
+    .executeTakeFirst();
+  const upTo = last?.id;
+  // INSERT … SELECT: one statement and a handful of parameters whatever the page size.
   await db
     .insertInto('deliveries')
-    .values(
-      contacts.map((c) => ({
-        newsletter_id: newsletterId,
-        contact_id: c.id,
-        status: 'pending' as const,
-        attempts: 0,
-        opens: 0,
-        clicks: 0,
-        bounced: 0,
-        unsubscribed: 0,
-        updated_at: at,
-      })),
-    )
+    .columns(['newsletter_id', 'contact_id', 'status', 'attempts', 'opens', 'clicks', 'bounced', 'unsubscribed', 'updated_at'])
+    .expression((eb) => {
+      let page = eb
+        .selectFrom('contacts')
+        .select((s) => [
+          s.val(newsletterId).as('newsletter_id'),
+          'id',
+          s.val('pending').as('status'),
+          s.val(0).as('attempts'),
+          s.val(0).as('opens'),
+          s.val(0).as('clicks'),
+          s.val(0).as('bounced'),
+          s.val(0).as('unsubscribed'),
+          s.val(now()).as('updated_at'),
+        ])
+        .where('tenant_id', '=', tenantId)
+        .where('unsubscribed', '=', 0)
+        .where('id', '>', afterContactId);
+      if (upTo !== undefined) page = page.where('id', '<=', upTo);
+      return page;
+    })
     .onConflict((oc) => oc.columns(['newsletter_id', 'contact_id']).doNothing())
     .execute();
-  return contacts[contacts.length - 1]!.id;
+  // Fewer than `limit` contacts were left: that page was the last.
+  return upTo;
 }
-
 
 /** The next `count` ranges of at most `batchSize` deliveries still to send, in contact order. */
 export async function planSendRanges(db: Db, newsletterId: number, afterContactId: number, batchSize: number, count: number): Promise<ContactRange[]> {
