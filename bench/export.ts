@@ -19,8 +19,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import type { Dialect } from '../src/db/schema';
 import { findTemporalCli } from '../src/temporal/cli-binary';
-import { startDevServer, type DevServer } from '../src/temporal/dev-server';
-import { freePort } from '../test/support/ports';
+import { startDevServerOnFreePort, type DevServer } from '../src/temporal/dev-server';
 import { psqlCopy, sqliteCsv } from './support/baselines';
 import { createSeededDatabase } from './support/bench-databases';
 import { stopAllProcesses } from './support/processes';
@@ -72,9 +71,8 @@ async function main(): Promise<void> {
     if (pgNote) log(`note: ${pgNote}`);
     const cli = findTemporalCli(log);
     if (!cli) throw new Error('no temporal CLI found (TEMPORAL_CLI_PATH, PATH, cache, or go to build it)');
-    const port = await freePort();
-    log(`starting a headless Temporal dev server on 127.0.0.1:${port}…`);
-    server = await startDevServer({ cliPath: cli, dbFile: path.join(workDir, 'temporal.sqlite'), port, logFile: path.join(workDir, 'temporal.log') });
+    log('starting a headless Temporal dev server…');
+    server = await startDevServerOnFreePort({ cliPath: cli, dbFile: path.join(workDir, 'temporal.sqlite'), logFile: path.join(workDir, 'temporal.log') });
     connection = await Connection.connect({ address: server.address });
     const temporal = new Client({ connection });
 

@@ -11,10 +11,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createNewsletter } from '../src/db/queries/newsletters';
 import { findTemporalCli } from '../src/temporal/cli-binary';
-import { startDevServer } from '../src/temporal/dev-server';
+import { startDevServerOnFreePort } from '../src/temporal/dev-server';
 import { createAudience } from '../test/support/contacts';
 import { apiClient } from '../test/support/http';
-import { freePort } from '../test/support/ports';
 import { startTestSystem } from '../test/support/system';
 import { startWorkerProcess } from '../test/support/worker-process';
 
@@ -66,7 +65,7 @@ async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-send-'));
   const cli = findTemporalCli((line) => console.log(line));
   if (!cli) throw new Error('no temporal CLI');
-  const server = await startDevServer({ cliPath: cli, port: await freePort(), dbFile: path.join(work, 'temporal.sqlite'), logFile: path.join(work, 'temporal.log') });
+  const server = await startDevServerOnFreePort({ cliPath: cli, dbFile: path.join(work, 'temporal.sqlite'), logFile: path.join(work, 'temporal.log') });
   const sink = await startSink();
   const smtpUrl = `smtp://127.0.0.1:${sink.port}`;
   process.env.TEMPORAL_ADDRESS = server.address;

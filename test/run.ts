@@ -7,8 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findTemporalCli } from '../src/temporal/cli-binary';
-import { startDevServer } from '../src/temporal/dev-server';
-import { freePort } from './support/ports';
+import { startDevServerOnFreePort } from '../src/temporal/dev-server';
 
 function testFiles(dir: string): string[] {
   return fs
@@ -22,9 +21,8 @@ async function main(): Promise<number> {
   const cliPath = findTemporalCli((line) => console.log(`test: ${line}`));
   if (!cliPath) throw new Error('no temporal CLI and no Go toolchain to build one');
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-test-temporal-'));
-  const port = await freePort();
-  console.log(`test: starting the Temporal dev server on 127.0.0.1:${port}`);
-  const server = await startDevServer({ cliPath, port, dbFile: path.join(stateDir, 'temporal.sqlite'), logFile: path.join(stateDir, 'temporal.log') });
+  const server = await startDevServerOnFreePort({ cliPath, dbFile: path.join(stateDir, 'temporal.sqlite'), logFile: path.join(stateDir, 'temporal.log') });
+  console.log(`test: Temporal dev server at ${server.address}`);
   const filter = process.argv.slice(2);
   const files = testFiles('test').filter((file) => filter.length === 0 || filter.some((f) => file.includes(f)));
   try {

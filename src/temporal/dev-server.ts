@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../shared/contracts';
@@ -55,6 +56,34 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     throw error;
   }
   return { address, uiUrl: options.uiPort === undefined ? undefined : `http://${ip}:${options.uiPort}`, process: child, stop };
+}
+
+/** A loopback port free right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A headless dev server on free ports, for tests and benchmarks. The CLI picks its HTTP API port itself,
+ * and on a busy machine another process can take it first: then it starts again on other ports.
+ */
+export async function startDevServerOnFreePort(options: Omit<DevServerOptions, 'port' | 'uiPort'>, attempts = 3): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServer({ ...options, port: await freePort() });
+    } catch (error) {
+      const log = fs.existsSync(options.logFile) ? fs.readFileSync(options.logFile, 'utf8') : '';
+      if (attempt >= attempts || !log.includes('address already in use')) throw error;
+      fs.rmSync(options.dbFile, { force: true });
+    }
+  }
 }
 
 /** True when a Temporal frontend answers at the address. */
