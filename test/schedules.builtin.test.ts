@@ -14,19 +14,10 @@ import { connectClient } from '../src/temporal/connect';
 import { DIALECTS } from './support/databases';
 import { apiClient } from './support/http';
 import { SmtpSink } from './support/smtp-sink';
+import { waitUntil } from './support/wait';
 import { startTestSystem, testSettings, type TestSystem } from './support/system';
 
 const CLI = path.resolve(__dirname, '../src/cli/main.ts');
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** Triggers a built-in schedule and returns the result of the run it started. */
 async function runNow<T>(client: Client, scheduleId: string): Promise<T> {

@@ -4,20 +4,11 @@ import { DEMO_TENANT, seedDemoTenant } from '../src/db/seed';
 import { DIALECTS } from './support/databases';
 import { apiClient } from './support/http';
 import { SmtpSink } from './support/smtp-sink';
+import { waitUntil } from './support/wait';
 import { startTestSystem, type TestSystem } from './support/system';
 
 /** Every few seconds, so the runs happen within the test; nothing is faked. */
 const EVERY_SECONDS = 2;
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
