@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { migrateToLatest } from '../src/db/migrate';
 import { readDeliveryStatsPage } from '../src/db/queries/delivery-stats';
 import { listNewsletters } from '../src/db/queries/newsletters';
+import { listOwnTasks, recordTask } from '../src/db/queries/tasks';
 import { ensureTenant } from '../src/db/queries/tenants';
 import { findUserByApiKey, issueApiKey } from '../src/db/queries/users';
 import { DEMO_TENANT, seedDemoTenant } from '../src/db/seed';
@@ -73,6 +74,25 @@ for (const dialect of DIALECTS) {
       assert.equal(all[2]!.recipients, 5_000);
       assert.ok(all[0]!.recipients > 4_700 && all[0]!.recipients < 5_000, 'a draft counts subscribed contacts');
       assert.deepEqual((await listNewsletters(a.database.db, 'nobody', { limit: 5 })).items, []);
+    });
+
+    it('pages tasks newest first without a gap or a repeat, also when tasks share a creation time', async () => {
+      await ensureTenant(a.database.db, 'pager');
+      const { user } = await issueApiKey(a.database.db, 'pager', 'pager@pager.test');
+      const owner = { tenantId: 'pager', userId: user.id };
+      const times = ['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-03T00:00:00.000Z'];
+      for (const [i, created_at] of times.entries()) {
+        await recordTask(a.database.db, { id: `task-${i}`, tenant_id: 'pager', user_id: user.id, kind: 'export', idempotency_key: null, request_hash: null, created_at });
+      }
+      const seen: string[] = [];
+      let before: { createdAt: string; id: string } | undefined;
+      for (;;) {
+        const page = await listOwnTasks(a.database.db, owner, { limit: 2, before });
+        seen.push(...page.map((t) => t.id));
+        if (page.length < 2) break;
+        before = { createdAt: page[1]!.created_at, id: page[1]!.id };
+      }
+      assert.deepEqual(seen, ['task-4', 'task-3', 'task-2', 'task-1', 'task-0']);
     });
 
     it('stores API keys hashed and finds users by key', async () => {

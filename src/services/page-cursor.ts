@@ -1,14 +1,12 @@
 import { HttpError } from '../api/errors';
+import type { PagePosition } from '../db/queries/newest-first';
+
+export type { PagePosition };
 
 /**
  * The opaque `cursor` of a newest-first list: the created_at and id of the last item of a page. Rows
  * sharing a creation time are still ordered, by id.
  */
-export interface PagePosition {
-  createdAt: string;
-  id: string;
-}
-
 export const encodePageCursor = (row: { created_at: string; id: string }): string =>
   Buffer.from(JSON.stringify([row.created_at, row.id])).toString('base64url');
 

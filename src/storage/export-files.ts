@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { resolveUnder, tenantFileKey } from './tenant-files';
 
 /**
  * Export files under one root: `<tenant>/<exportId>.csv`, written first as `.csv.part`. Keys come from
@@ -14,18 +15,12 @@ export class ExportFiles {
   }
 
   fileKey(tenantId: string, exportId: string): string {
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(tenantId) || !/^[a-f0-9]{32}$/.test(exportId)) {
-      throw new Error(`unsafe export key ${tenantId}/${exportId}`);
-    }
-    return `${tenantId}/${exportId}.csv`;
+    return tenantFileKey(tenantId, exportId);
   }
 
   /** Absolute path of a key; throws if the key would leave the root. */
   resolve(fileKey: string): string {
-    const root = path.resolve(this.root);
-    const full = path.resolve(root, fileKey);
-    if (!full.startsWith(root + path.sep)) throw new Error(`path escapes the export root: ${fileKey}`);
-    return full;
+    return resolveUnder(this.root, fileKey);
   }
 
   partPath(fileKey: string): string {

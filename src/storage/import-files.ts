@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { resolveUnder, tenantFileKey } from './tenant-files';
 
 export interface ReceivedUpload {
   fileKey: string;
@@ -26,18 +27,12 @@ export class ImportFiles {
   constructor(readonly root: string) {}
 
   fileKey(tenantId: string, uploadId: string): string {
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(tenantId) || !/^[a-f0-9]{32}$/.test(uploadId)) {
-      throw new Error(`unsafe import key ${tenantId}/${uploadId}`);
-    }
-    return `${tenantId}/${uploadId}.csv`;
+    return tenantFileKey(tenantId, uploadId);
   }
 
   /** Absolute path of a key; throws if the key would leave the root. */
   resolve(fileKey: string): string {
-    const root = path.resolve(this.root);
-    const full = path.resolve(root, fileKey);
-    if (!full.startsWith(root + path.sep)) throw new Error(`path escapes the import root: ${fileKey}`);
-    return full;
+    return resolveUnder(this.root, fileKey);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { DatabaseSchema, ScheduleTable } from '../schema';
+import { olderThan, type PagePosition } from './newest-first';
 
 type Owner = { tenantId: string; userId: string };
 
@@ -22,15 +23,10 @@ export async function findOwnSchedule(db: Kysely<DatabaseSchema>, owner: Owner, 
 export async function listOwnSchedules(
   db: Kysely<DatabaseSchema>,
   owner: Owner,
-  page: { limit: number; before?: { createdAt: string; id: string } },
+  page: { limit: number; before?: PagePosition },
 ): Promise<ScheduleTable[]> {
   let query = db.selectFrom('schedules').selectAll().where('tenant_id', '=', owner.tenantId).where('user_id', '=', owner.userId);
-  if (page.before) {
-    const { createdAt, id } = page.before;
-    query = query.where((eb) =>
-      eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]),
-    );
-  }
+  if (page.before) query = query.where(olderThan(page.before));
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema, TaskTable } from '../schema';
+import { olderThan, type PagePosition } from './newest-first';
 
 /** Records who owns a workflow id; a second record of the same id (an idempotent restart) is a no-op. */
 export async function recordTask(db: Kysely<DatabaseSchema>, task: TaskTable): Promise<void> {
@@ -39,7 +40,7 @@ export async function findTaskByIdempotencyKey(
 export async function listOwnTasks(
   db: Kysely<DatabaseSchema>,
   owner: { tenantId: string; userId: string },
-  page: { limit: number; kind?: string; before?: { createdAt: string; id: string } },
+  page: { limit: number; kind?: string; before?: PagePosition },
 ): Promise<TaskTable[]> {
   let query = db
     .selectFrom('tasks')
@@ -47,11 +48,6 @@ export async function listOwnTasks(
     .where('tenant_id', '=', owner.tenantId)
     .where('user_id', '=', owner.userId);
   if (page.kind) query = query.where('kind', '=', page.kind);
-  if (page.before) {
-    const { createdAt, id } = page.before;
-    query = query.where((eb) =>
-      eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]),
-    );
-  }
+  if (page.before) query = query.where(olderThan(page.before));
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
 }
