@@ -54,9 +54,11 @@ export class ImportFiles {
         callback(null, chunk);
       },
     });
+    // Opened before streaming, so the file exists for certain when the clean-up below removes it.
+    const out = fs.createWriteStream(part, { fd: await fs.promises.open(part, 'wx') });
     try {
       // The body is not destroyed on failure: the API still answers 413 on the same connection.
-      await pipeline(body.iterator({ destroyOnReturn: false }), meter, fs.createWriteStream(part, { flags: 'wx' }));
+      await pipeline(body.iterator({ destroyOnReturn: false }), meter, out);
       await fs.promises.rename(part, final);
     } catch (error) {
       await fs.promises.rm(part, { force: true });
