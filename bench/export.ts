@@ -67,12 +67,18 @@ async function main(): Promise<void> {
   });
 
   try {
-    log(`export bench: sizes ${sizes.map((n) => n.toLocaleString('en')).join(', ')}; ${dialects.join(' + ')}; chunk ${chunkRows.toLocaleString('en')} rows; work dir ${workDir}`);
+    log(
+      `export bench: sizes ${sizes.map((n) => n.toLocaleString('en')).join(', ')}; ${dialects.join(' + ')}; chunk ${chunkRows.toLocaleString('en')} rows; work dir ${workDir}`,
+    );
     if (pgNote) log(`note: ${pgNote}`);
     const cli = findTemporalCli(log);
     if (!cli) throw new Error('no temporal CLI found (TEMPORAL_CLI_PATH, PATH, cache, or go to build it)');
     log('starting a headless Temporal dev server…');
-    server = await startDevServerOnFreePort({ cliPath: cli, dbFile: path.join(workDir, 'temporal.sqlite'), logFile: path.join(workDir, 'temporal.log') });
+    server = await startDevServerOnFreePort({
+      cliPath: cli,
+      dbFile: path.join(workDir, 'temporal.sqlite'),
+      logFile: path.join(workDir, 'temporal.log'),
+    });
     connection = await Connection.connect({ address: server.address });
     const temporal = new Client({ connection });
 
@@ -87,15 +93,28 @@ async function main(): Promise<void> {
         try {
           const out = path.join(workDir, `baseline-${dialect}-${rows}.csv`);
           log(`[${label}] baseline ${dialect === 'sqlite' ? 'sqlite3 -csv' : 'psql COPY'}…`);
-          const baseline = dialect === 'sqlite' ? await sqliteCsv(db.url, db.newsletterId, out) : await psqlCopy(db.url, db.newsletterId, out);
+          const baseline =
+            dialect === 'sqlite'
+              ? await sqliteCsv(db.url, db.newsletterId, out)
+              : await psqlCopy(db.url, db.newsletterId, out);
           fs.rmSync(out, { force: true });
           log(`[${label}] baseline ${(baseline.ms / 1000).toFixed(2)} s; activity alone…`);
-          const activity = await runActivityAlone(db.url, path.join(workDir, `activity-${dialect}`), db.newsletterId, chunkRows);
+          const activity = await runActivityAlone(
+            db.url,
+            path.join(workDir, `activity-${dialect}`),
+            db.newsletterId,
+            chunkRows,
+          );
           if (activity.rows !== rows) throw new Error(`the activity wrote ${activity.rows} rows, expected ${rows}`);
-          log(`[${label}] activity ${(activity.ms / 1000).toFixed(2)} s, peak RSS ${activity.peakRssMb.toFixed(0)} MB; whole path…`);
+          log(
+            `[${label}] activity ${(activity.ms / 1000).toFixed(2)} s, peak RSS ${activity.peakRssMb.toFixed(0)} MB; whole path…`,
+          );
           const wholePath = await runWholePath(db, server.address, temporal, workDir);
-          if (wholePath.rows !== rows) throw new Error(`the export task reported ${wholePath.rows} rows, expected ${rows}`);
-          log(`[${label}] whole path ${(wholePath.ms / 1000).toFixed(2)} s, worker peak RSS ${wholePath.workerPeakRssMb.toFixed(0)} MB`);
+          if (wholePath.rows !== rows)
+            throw new Error(`the export task reported ${wholePath.rows} rows, expected ${rows}`);
+          log(
+            `[${label}] whole path ${(wholePath.ms / 1000).toFixed(2)} s, worker peak RSS ${wholePath.workerPeakRssMb.toFixed(0)} MB`,
+          );
           results.push({ rows, dialect, seedMs, baseline, activity, path: wholePath });
         } finally {
           await db.drop();
@@ -104,7 +123,9 @@ async function main(): Promise<void> {
     }
 
     const cpus = os.cpus();
-    console.log(`\n## Export benchmark (${new Date().toISOString().slice(0, 10)}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, Node ${process.version})\n`);
+    console.log(
+      `\n## Export benchmark (${new Date().toISOString().slice(0, 10)}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, Node ${process.version})\n`,
+    );
     console.log(markdownTable(results));
     const compiled = fs.existsSync(path.join(__dirname, '..', 'dist', 'cli', 'main.js'));
     console.log(
@@ -128,6 +149,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exitCode = 1;
 });

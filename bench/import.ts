@@ -37,7 +37,9 @@ function parseSize(text: string): number {
 
 function runChild(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
@@ -51,7 +53,11 @@ async function sqliteImportMs(csv: string, workDir: string): Promise<number | un
   const db = path.join(workDir, 'baseline.sqlite');
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(SQLITE3, [db, 'create table raw(email, first_name, last_name, company)', `.import --csv --skip 1 ${csv} raw`], { stdio: 'ignore' });
+    const child = spawn(
+      SQLITE3,
+      [db, 'create table raw(email, first_name, last_name, company)', `.import --csv --skip 1 ${csv} raw`],
+      { stdio: 'ignore' },
+    );
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sqlite3 exited with ${code}`))));
   });
@@ -65,7 +71,14 @@ async function main(): Promise<void> {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-import-'));
     try {
       log(`importing ${lines.toLocaleString('en')} lines…`);
-      const run = JSON.parse(await runChild([path.join(__dirname, 'support', 'import-child.ts'), workDir, String(lines), String(CHUNK_ROWS)])) as ImportRun;
+      const run = JSON.parse(
+        await runChild([
+          path.join(__dirname, 'support', 'import-child.ts'),
+          workDir,
+          String(lines),
+          String(CHUNK_ROWS),
+        ]),
+      ) as ImportRun;
       results.push({ ...run, baselineMs: await sqliteImportMs(path.join(workDir, 'upload.csv'), workDir) });
     } finally {
       fs.rmSync(workDir, { recursive: true, force: true });
@@ -73,7 +86,9 @@ async function main(): Promise<void> {
   }
 
   const s = (ms: number) => (ms / 1000).toFixed(2);
-  console.log('| lines | CSV MB | receive s | import s | rows/s | sqlite3 .import s | import / sqlite3 | created | updated | invalid | chunks | RSS before MB | peak RSS MB | heap kept after GC MB |');
+  console.log(
+    '| lines | CSV MB | receive s | import s | rows/s | sqlite3 .import s | import / sqlite3 | created | updated | invalid | chunks | RSS before MB | peak RSS MB | heap kept after GC MB |',
+  );
   console.log(`| ${Array(14).fill('---').join(' | ')} |`);
   for (const r of results) {
     console.log(
@@ -86,14 +101,17 @@ async function main(): Promise<void> {
   const spread = (values: number[]) => (values.length ? Math.max(...values) - Math.min(...values) : 0);
   const large = results.filter((r) => r.lines >= 100_000).map((r) => r.peakRssMb);
   const kept = spread(results.map((r) => r.heapAfterGcMb));
-  const list = (f: (r: ImportRun) => number) => results.map((r) => `${r.lines.toLocaleString('en')}: ${f(r).toFixed(0)} MB`).join(', ');
+  const list = (f: (r: ImportRun) => number) =>
+    results.map((r) => `${r.lines.toLocaleString('en')}: ${f(r).toFixed(0)} MB`).join(', ');
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   console.log('');
   console.log(
     `- peak RSS flat from 100k lines on (spread ≤ ${FLAT_SPREAD_MB} MB): ${large.length < 2 ? 'not measured (give two sizes ≥ 100k)' : verdict(spread(large) <= FLAT_SPREAD_MB)} ` +
       `(${list((r) => r.peakRssMb)})`,
   );
-  console.log(`- nothing kept per row (heap after GC spread ≤ ${RETAINED_SPREAD_MB} MB): ${verdict(kept <= RETAINED_SPREAD_MB)} (${list((r) => r.heapAfterGcMb)})`);
+  console.log(
+    `- nothing kept per row (heap after GC spread ≤ ${RETAINED_SPREAD_MB} MB): ${verdict(kept <= RETAINED_SPREAD_MB)} (${list((r) => r.heapAfterGcMb)})`,
+  );
 }
 
 main().catch((error) => {

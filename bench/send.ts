@@ -37,7 +37,10 @@ interface Arrivals {
 }
 
 function startSink(): Promise<{ child: ChildProcess; port: number; arrivals(run: string): Promise<Arrivals> }> {
-  const child = fork(path.join(__dirname, 'support', 'counting-smtp-sink.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(__dirname, 'support', 'counting-smtp-sink.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve) => {
     child.once('message', (message: { port: number }) =>
       resolve({
@@ -65,7 +68,11 @@ async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-send-'));
   const cli = findTemporalCli((line) => console.log(line));
   if (!cli) throw new Error('no temporal CLI');
-  const server = await startDevServerOnFreePort({ cliPath: cli, dbFile: path.join(work, 'temporal.sqlite'), logFile: path.join(work, 'temporal.log') });
+  const server = await startDevServerOnFreePort({
+    cliPath: cli,
+    dbFile: path.join(work, 'temporal.sqlite'),
+    logFile: path.join(work, 'temporal.log'),
+  });
   const sink = await startSink();
   const smtpUrl = `smtp://127.0.0.1:${sink.port}`;
   process.env.TEMPORAL_ADDRESS = server.address;
@@ -73,26 +80,59 @@ async function main() {
     console.log(`bench/send: ${N} recipients, ${POOL} pooled SMTP connections, one SMTP sink process`);
 
     // 1. Baseline: the raw pooled loop in its own process.
-    const raw = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', 'raw-send.ts'), smtpUrl, String(N), String(POOL), 'Raw'], { encoding: 'utf8' })) as { ms: number };
+    const raw = JSON.parse(
+      execFileSync(
+        process.execPath,
+        ['--import', 'tsx', path.join(__dirname, 'support', 'raw-send.ts'), smtpUrl, String(N), String(POOL), 'Raw'],
+        { encoding: 'utf8' },
+      ),
+    ) as { ms: number };
     const rawRate = (N * 1000) / raw.ms;
 
     // 2. The workflow: API in this process, one worker process, no rate limit to speak of.
-    const unlimited = await runSend('Workflow', N, { MAILROOM_EMAIL_RATE: '100000', MAILROOM_SMTP_POOL: String(POOL) }, smtpUrl, sink);
+    const unlimited = await runSend(
+      'Workflow',
+      N,
+      { MAILROOM_EMAIL_RATE: '100000', MAILROOM_SMTP_POOL: String(POOL) },
+      smtpUrl,
+      sink,
+    );
     const workflowRate = (N * 1000) / unlimited.ms;
 
     // 3. The rate limit: two worker processes sharing it, for RATE_SECONDS.
     const limitedCount = Math.round(RATE * RATE_SECONDS);
-    const limited = await runSend('Rate', limitedCount, { MAILROOM_EMAIL_RATE: String(RATE), MAILROOM_SMTP_POOL: String(POOL) }, smtpUrl, sink, 2);
+    const limited = await runSend(
+      'Rate',
+      limitedCount,
+      { MAILROOM_EMAIL_RATE: String(RATE), MAILROOM_SMTP_POOL: String(POOL) },
+      smtpUrl,
+      sink,
+      2,
+    );
     const measuredRate = ((limited.arrivals.count - 1) * 1000) / (limited.arrivals.last - limited.arrivals.first);
 
     const rows = [
       ['raw pooled nodemailer loop', `${N}`, `${(raw.ms / 1000).toFixed(2)} s`, `${rawRate.toFixed(0)}/s`, 'baseline'],
-      ['sendNewsletter workflow (POST → last email)', `${N}`, `${(unlimited.ms / 1000).toFixed(2)} s`, `${workflowRate.toFixed(0)}/s`, `${((workflowRate / rawRate) * 100).toFixed(0)}% of raw (target ≥ 70%)`],
-      [`rate limit ${RATE}/s, 2 workers`, `${limited.arrivals.count}`, `${((limited.arrivals.last - limited.arrivals.first) / 1000).toFixed(1)} s`, `${measuredRate.toFixed(2)}/s`, `${((measuredRate / RATE - 1) * 100).toFixed(1)}% off the setting (target ±5%)`],
+      [
+        'sendNewsletter workflow (POST → last email)',
+        `${N}`,
+        `${(unlimited.ms / 1000).toFixed(2)} s`,
+        `${workflowRate.toFixed(0)}/s`,
+        `${((workflowRate / rawRate) * 100).toFixed(0)}% of raw (target ≥ 70%)`,
+      ],
+      [
+        `rate limit ${RATE}/s, 2 workers`,
+        `${limited.arrivals.count}`,
+        `${((limited.arrivals.last - limited.arrivals.first) / 1000).toFixed(1)} s`,
+        `${measuredRate.toFixed(2)}/s`,
+        `${((measuredRate / RATE - 1) * 100).toFixed(1)}% off the setting (target ±5%)`,
+      ],
     ];
     console.log('\n| run | emails | time | rate | ratio |\n| --- | --- | --- | --- | --- |');
     for (const row of rows) console.log(`| ${row.join(' | ')} |`);
-    console.log(`\nthroughput: ${workflowRate / rawRate >= 0.7 ? 'met' : 'NOT met'}; rate limit: ${Math.abs(measuredRate / RATE - 1) <= 0.05 ? 'met' : 'NOT met'}`);
+    console.log(
+      `\nthroughput: ${workflowRate / rawRate >= 0.7 ? 'met' : 'NOT met'}; rate limit: ${Math.abs(measuredRate / RATE - 1) <= 0.05 ? 'met' : 'NOT met'}`,
+    );
   } finally {
     sink.child.kill();
     await server.stop();
@@ -101,16 +141,34 @@ async function main() {
 }
 
 /** Seeds `count` contacts, starts the send through the API, waits for the last email at the sink. */
-async function runSend(run: string, count: number, env: Record<string, string>, smtpUrl: string, sink: Awaited<ReturnType<typeof startSink>>, workers = 1) {
+async function runSend(
+  run: string,
+  count: number,
+  env: Record<string, string>,
+  smtpUrl: string,
+  sink: Awaited<ReturnType<typeof startSink>>,
+  workers = 1,
+) {
   const sys = await startTestSystem({ dialect: 'sqlite', smtpUrl, worker: false, env });
   const processes = Array.from({ length: workers }, () => startWorkerProcess(sys.settings));
   try {
     await createAudience(sys.db.database.db, 'bench', { subscribed: count });
     const owner = await sys.user('bench', 'owner@bench.test');
     const client = apiClient(sys.url, owner.apiKey);
-    const newsletter = await createNewsletter(sys.db.database.db, { tenantId: 'bench', subject: `${run} bench for {{first_name}}`, html: '<p>Hello {{first_name}} {{last_name}}</p>', text: 'Hello {{first_name}} {{last_name}}' });
+    const newsletter = await createNewsletter(sys.db.database.db, {
+      tenantId: 'bench',
+      subject: `${run} bench for {{first_name}}`,
+      html: '<p>Hello {{first_name}} {{last_name}}</p>',
+      text: 'Hello {{first_name}} {{last_name}}',
+    });
     // Workers bundle their workflows at start: wait until one answers before the clock starts.
-    await sys.temporal.workflow.start('sendNewsletter', { taskQueue: sys.settings.taskQueue, workflowId: `warm-${run}`, args: [{ tenantId: 'bench', userId: owner.userId, newsletterId: -1, batchSize: 1, concurrency: 1 }] }).then((h) => h.result().catch(() => undefined));
+    await sys.temporal.workflow
+      .start('sendNewsletter', {
+        taskQueue: sys.settings.taskQueue,
+        workflowId: `warm-${run}`,
+        args: [{ tenantId: 'bench', userId: owner.userId, newsletterId: -1, batchSize: 1, concurrency: 1 }],
+      })
+      .then((h) => h.result().catch(() => undefined));
     const started = Date.now();
     const response = await client.post(`/v1/newsletters/${newsletter.id}/send`);
     if (response.status !== 202) throw new Error(`send answered ${response.status}: ${response.text}`);

@@ -86,11 +86,17 @@ const schema = z.object({
   PORT: port.default(3000),
   MAILROOM_DATA_DIR: z.string().min(1).default('./data'),
   PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
-  TEMPORAL_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'expected host:port').default('127.0.0.1:7233'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[\w.-]+:\d+$/, 'expected host:port')
+    .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TLS: z.enum(['true', 'false', '1', '0']).optional(),
-  MAILROOM_TASK_QUEUE: z.string().regex(/^[\w.-]+$/).default(DEFAULT_TASK_QUEUE),
+  MAILROOM_TASK_QUEUE: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .default(DEFAULT_TASK_QUEUE),
   DATABASE_URL: z.string().min(1).optional(),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAILROOM_SMTP_POOL: z.coerce.number().int().min(1).max(100).default(5),
@@ -101,7 +107,12 @@ const schema = z.object({
   MAILROOM_DEMO_CONTACTS: z.coerce.number().int().min(0).max(10_000_000).default(500_000),
   MAILROOM_WORKER_HEALTH_PORT: port.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  MAILROOM_IMPORT_MAX_BYTES: z.coerce.number().int().min(1).max(10 * 1024 ** 3).default(50 * 1024 * 1024),
+  MAILROOM_IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10 * 1024 ** 3)
+    .default(50 * 1024 * 1024),
   MAILROOM_SSE_HEARTBEAT: duration.default(ms('15s')),
   MAILROOM_DIGEST_CRON: z
     .string()
@@ -111,7 +122,10 @@ const schema = z.object({
     })
     .transform(normaliseCron)
     .default('0 7 * * *'),
-  MAILROOM_DIGEST_TIMEZONE: z.string().refine(isTimeZone, 'expected an IANA time zone such as Europe/Paris').default('UTC'),
+  MAILROOM_DIGEST_TIMEZONE: z
+    .string()
+    .refine(isTimeZone, 'expected an IANA time zone such as Europe/Paris')
+    .default('UTC'),
   NODE_ENV: z.string().optional(),
 });
 
@@ -126,7 +140,8 @@ export function loadSettings(env: Env = process.env): Settings {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   const dataDir = path.resolve(e.MAILROOM_DATA_DIR);
-  if (production && !e.LINK_SECRET) throw new SettingsError('missing setting LINK_SECRET: required when NODE_ENV=production');
+  if (production && !e.LINK_SECRET)
+    throw new SettingsError('missing setting LINK_SECRET: required when NODE_ENV=production');
   const databaseUrl = e.DATABASE_URL ?? path.join(dataDir, 'mailroom.sqlite');
   return {
     port: e.PORT,

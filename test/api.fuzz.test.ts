@@ -10,7 +10,11 @@ import { startTestSystem, type TestSystem } from './support/system';
 const SCRIPT = path.join(__dirname, '..', 'scripts', 'fuzz-api.sh');
 
 /** Runs a command to its end; its output is kept for the failure message. */
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; output: string }> {
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -37,7 +41,8 @@ describe('fuzzing the API against its own OpenAPI description', () => {
     // on the same Temporal server.
     const tenant = `fuzz-${crypto.randomBytes(4).toString('hex')}`;
     await createAudience(sys.db.database.db, tenant, { subscribed: 5, unsubscribed: 1 });
-    for (const subject of ['First', 'Second', 'Third']) await createNewsletter(sys.db.database.db, { tenantId: tenant, subject, html: '<p>hello</p>' });
+    for (const subject of ['First', 'Second', 'Third'])
+      await createNewsletter(sys.db.database.db, { tenantId: tenant, subject, html: '<p>hello</p>' });
     apiKey = (await sys.user(tenant, 'fuzz@fuzz.test')).apiKey;
   });
   after(async () => sys?.stop());

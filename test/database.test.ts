@@ -13,7 +13,12 @@ import { createTestDatabase, DIALECTS, type TestDatabase } from './support/datab
 async function fingerprint(test: TestDatabase): Promise<string> {
   const hash = crypto.createHash('sha256');
   const contacts = await test.database.db.selectFrom('contacts').selectAll().orderBy('id').execute();
-  const deliveries = await test.database.db.selectFrom('deliveries').selectAll().orderBy('newsletter_id').orderBy('contact_id').execute();
+  const deliveries = await test.database.db
+    .selectFrom('deliveries')
+    .selectAll()
+    .orderBy('newsletter_id')
+    .orderBy('contact_id')
+    .execute();
   for (const row of [...contacts, ...deliveries]) hash.update(JSON.stringify(row));
   return hash.digest('hex');
 }
@@ -40,8 +45,16 @@ for (const dialect of DIALECTS) {
       assert.ok(seeded);
       assert.ok(progress.length >= 2 && progress.at(-1) === 5_000 * 2 + 1_000, `progress ${progress.join(',')}`);
       assert.equal(await fingerprint(a), await fingerprint(b));
-      const counts = await a.database.db.selectFrom('deliveries').select(['newsletter_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('newsletter_id').orderBy('newsletter_id').execute();
-      assert.deepEqual(counts.map((c) => Number(c.n)), [5_000, 1_000]);
+      const counts = await a.database.db
+        .selectFrom('deliveries')
+        .select(['newsletter_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('newsletter_id')
+        .orderBy('newsletter_id')
+        .execute();
+      assert.deepEqual(
+        counts.map((c) => Number(c.n)),
+        [5_000, 1_000],
+      );
     });
 
     it('does not seed twice', async () => {
@@ -49,7 +62,12 @@ for (const dialect of DIALECTS) {
     });
 
     it('pages delivery statistics in contact order without gaps or repeats', async () => {
-      const { headline } = (await a.database.db.selectFrom('newsletters').select('id as headline').where('tenant_id', '=', DEMO_TENANT).orderBy('id').executeTakeFirstOrThrow());
+      const { headline } = await a.database.db
+        .selectFrom('newsletters')
+        .select('id as headline')
+        .where('tenant_id', '=', DEMO_TENANT)
+        .orderBy('id')
+        .executeTakeFirstOrThrow();
       const seen: number[] = [];
       let after = 0;
       for (;;) {
@@ -60,7 +78,10 @@ for (const dialect of DIALECTS) {
       }
       assert.equal(seen.length, 5_000);
       assert.equal(new Set(seen).size, 5_000);
-      assert.deepEqual(seen, [...seen].sort((x, y) => x - y));
+      assert.deepEqual(
+        seen,
+        [...seen].sort((x, y) => x - y),
+      );
     });
 
     it('lists newsletters newest first with recipient counts and pagination', async () => {
@@ -69,7 +90,10 @@ for (const dialect of DIALECTS) {
       assert.ok(first.next);
       const second = await listNewsletters(a.database.db, DEMO_TENANT, { limit: 2, beforeId: first.next });
       const all = [...first.items, ...second.items];
-      assert.deepEqual(all.map((n) => n.status), ['draft', 'sent', 'sent']);
+      assert.deepEqual(
+        all.map((n) => n.status),
+        ['draft', 'sent', 'sent'],
+      );
       assert.equal(all[1]!.recipients, 1_000);
       assert.equal(all[2]!.recipients, 5_000);
       assert.ok(all[0]!.recipients > 4_700 && all[0]!.recipients < 5_000, 'a draft counts subscribed contacts');
@@ -80,9 +104,23 @@ for (const dialect of DIALECTS) {
       await ensureTenant(a.database.db, 'pager');
       const { user } = await issueApiKey(a.database.db, 'pager', 'pager@pager.test');
       const owner = { tenantId: 'pager', userId: user.id };
-      const times = ['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-03T00:00:00.000Z'];
+      const times = [
+        '2026-01-01T00:00:00.000Z',
+        '2026-01-02T00:00:00.000Z',
+        '2026-01-02T00:00:00.000Z',
+        '2026-01-02T00:00:00.000Z',
+        '2026-01-03T00:00:00.000Z',
+      ];
       for (const [i, created_at] of times.entries()) {
-        await recordTask(a.database.db, { id: `task-${i}`, tenant_id: 'pager', user_id: user.id, kind: 'export', idempotency_key: null, request_hash: null, created_at });
+        await recordTask(a.database.db, {
+          id: `task-${i}`,
+          tenant_id: 'pager',
+          user_id: user.id,
+          kind: 'export',
+          idempotency_key: null,
+          request_hash: null,
+          created_at,
+        });
       }
       const seen: string[] = [];
       let before: { createdAt: string; id: string } | undefined;

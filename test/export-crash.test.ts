@@ -47,7 +47,9 @@ for (const dialect of DIALECTS) {
 
       const exportsDir = path.join(settings.dataDir, 'exports', DEMO_TENANT);
       const partSize = () => {
-        const part = fs.existsSync(exportsDir) ? fs.readdirSync(exportsDir).find((f) => f.endsWith('.part')) : undefined;
+        const part = fs.existsSync(exportsDir)
+          ? fs.readdirSync(exportsDir).find((f) => f.endsWith('.part'))
+          : undefined;
         return part ? fs.statSync(path.join(exportsDir, part)).size : 0;
       };
       const deadline = Date.now() + 60_000;
@@ -64,7 +66,11 @@ for (const dialect of DIALECTS) {
       const result = (await handle.result()) as ExportNewsletterStatsResult;
 
       assert.equal(result.rows, CONTACTS);
-      assert.match(second.output(), /resuming export from its last heartbeat/, 'the new worker resumed instead of starting over');
+      assert.match(
+        second.output(),
+        /resuming export from its last heartbeat/,
+        'the new worker resumed instead of starting over',
+      );
       const fromRow = Number(/"fromRow":(\d+)/.exec(second.output())?.[1]);
       assert.ok(fromRow > 0 && fromRow < CONTACTS, `resumed from row ${fromRow}`);
       assert.ok(sizeAtCrash < result.bytes);
@@ -75,8 +81,13 @@ for (const dialect of DIALECTS) {
       assert.equal(new Set(emails).size, CONTACTS, 'no repeated row');
       assert.deepEqual(rows, await expectedStatsRows(test.database.db, newsletterId), 'complete and in order');
       const history = await handle.fetchHistory();
-      const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 1);
-      assert.ok(attempts.some((attempt) => attempt > 1), 'the chunk activity was retried');
+      const attempts = history
+        .events!.filter((e) => e.activityTaskStartedEventAttributes)
+        .map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 1);
+      assert.ok(
+        attempts.some((attempt) => attempt > 1),
+        'the chunk activity was retried',
+      );
     });
   });
 }

@@ -13,8 +13,11 @@ import { EXPECTED_HEADER, expectedStatsRows, parseCsv } from './support/expected
 import { testSettings } from './support/system';
 
 /** Runs an activity function in a mock activity context, keeping its types. */
-const run = <A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-  env.run(fn, ...args) as Promise<R>;
+const run = <A extends unknown[], R>(
+  env: MockActivityEnvironment,
+  fn: (...args: A) => Promise<R>,
+  ...args: A
+): Promise<R> => env.run(fn, ...args) as Promise<R>;
 
 for (const dialect of DIALECTS) {
   describe(`writeStatsCsvChunk resumes from its heartbeat on ${dialect}`, () => {
@@ -44,20 +47,34 @@ for (const dialect of DIALECTS) {
     });
 
     it('cuts what was written after the last heartbeat and continues from its cursor, without a repeated row', async () => {
-      const prepared = await run(new MockActivityEnvironment(), activities.prepareExport, { tenantId: DEMO_TENANT, userId: 'u', newsletterId });
+      const prepared = await run(new MockActivityEnvironment(), activities.prepareExport, {
+        tenantId: DEMO_TENANT,
+        userId: 'u',
+        newsletterId,
+      });
       const start: ExportCursor = { afterContactId: 0, rows: 0, bytes: 0 };
       // A first attempt that got through 4,000 rows, then died: its last heartbeat said 4,000.
       const beats: ExportCursor[] = [];
       const first = new MockActivityEnvironment();
       first.on('heartbeat', (details: ExportCursor) => beats.push(details));
-      await run(first, activities.writeStatsCsvChunk, { fileKey: prepared.fileKey, newsletterId, cursor: start, maxRows: 4_000 });
+      await run(first, activities.writeStatsCsvChunk, {
+        fileKey: prepared.fileKey,
+        newsletterId,
+        cursor: start,
+        maxRows: 4_000,
+      });
       const lastBeat = beats.at(-1)!;
       assert.equal(lastBeat.rows, 4_000);
       // Rows it wrote after that heartbeat, before the crash: they must not survive.
       fs.appendFileSync(new ExportFiles(`${dataDir}/exports`).partPath(prepared.fileKey), 'half,written,row\ngarbage');
 
       const retry = new MockActivityEnvironment({ heartbeatDetails: lastBeat, attempt: 2 });
-      const resumed = await run(retry, activities.writeStatsCsvChunk, { fileKey: prepared.fileKey, newsletterId, cursor: start, maxRows: 10_000 });
+      const resumed = await run(retry, activities.writeStatsCsvChunk, {
+        fileKey: prepared.fileKey,
+        newsletterId,
+        cursor: start,
+        maxRows: 10_000,
+      });
       assert.equal(resumed.finished, true);
       assert.equal(resumed.cursor.rows, 6_000);
 
@@ -78,4 +95,3 @@ for (const dialect of DIALECTS) {
     });
   });
 }
-

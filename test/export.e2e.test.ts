@@ -69,7 +69,10 @@ for (const dialect of DIALECTS) {
       const link = /https?:\/\/\S+\/downloads\/[A-Za-z0-9_.-]+/.exec(email!.mail.text ?? '')![0];
       const response = await fetch(link);
       assert.equal(response.status, 200);
-      assert.match(response.headers.get('content-disposition') ?? '', /^attachment; filename="newsletter-\d+-statistics\.csv"$/);
+      assert.match(
+        response.headers.get('content-disposition') ?? '',
+        /^attachment; filename="newsletter-\d+-statistics\.csv"$/,
+      );
       const body = Buffer.from(await response.arrayBuffer());
       assert.equal(body.length, task.result.bytes);
       assert.equal(crypto.createHash('sha256').update(body).digest('hex'), task.result.sha256);
@@ -87,13 +90,20 @@ for (const dialect of DIALECTS) {
       assert.equal(rows[0]!.task_id, taskId);
       assert.equal(rows[0]!.link, task.result.downloadUrl);
       assert.match(rows[0]!.message, /ready: 4000 rows/);
-      const owner = await sys.db.database.db.selectFrom('users').select('email').where('id', '=', rows[0]!.user_id).executeTakeFirstOrThrow();
+      const owner = await sys.db.database.db
+        .selectFrom('users')
+        .select('email')
+        .where('id', '=', rows[0]!.user_id)
+        .executeTakeFirstOrThrow();
       assert.equal(owner.email, 'alice@demo.test');
     });
 
     it('lists the task among the caller’s tasks, and nobody else’s', async () => {
       const mine = await alice.get('/v1/tasks');
-      assert.deepEqual(mine.body.items.map((t: any) => t.taskId), [taskId]);
+      assert.deepEqual(
+        mine.body.items.map((t: any) => t.taskId),
+        [taskId],
+      );
       assert.deepEqual((await bob.get('/v1/tasks')).body.items, []);
       assert.deepEqual((await mallory.get('/v1/tasks')).body.items, []);
     });
@@ -158,9 +168,15 @@ for (const dialect of DIALECTS) {
       const [payload, signature] = token.split('.') as [string, string];
       const forged = `${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
       assert.equal((await fetch(`${sys.url}/downloads/${forged}`)).status, 403);
-      const expired = signDownloadToken({ exportId: task.result.exportId, expiresAt: new Date(Date.now() - 1_000) }, sys.settings.linkSecret);
+      const expired = signDownloadToken(
+        { exportId: task.result.exportId, expiresAt: new Date(Date.now() - 1_000) },
+        sys.settings.linkSecret,
+      );
       assert.equal((await fetch(`${sys.url}/downloads/${expired}`)).status, 410);
-      const unknown = signDownloadToken({ exportId: 'f'.repeat(32), expiresAt: new Date(Date.now() + 60_000) }, sys.settings.linkSecret);
+      const unknown = signDownloadToken(
+        { exportId: 'f'.repeat(32), expiresAt: new Date(Date.now() + 60_000) },
+        sys.settings.linkSecret,
+      );
       assert.equal((await fetch(`${sys.url}/downloads/${unknown}`)).status, 404);
       assert.equal((await fetch(`${sys.url}/downloads/..%2F..%2Fetc%2Fpasswd`)).status, 404);
     });

@@ -20,7 +20,10 @@ describe('exportNewsletterStats workflow on the dev server', () => {
     });
   const notificationOf = (taskId: string) =>
     sys.db.database.db.selectFrom('notifications').selectAll().where('task_id', '=', taskId).execute();
-  const outbox = () => (fs.existsSync(path.join(sys.settings.dataDir, 'outbox')) ? fs.readdirSync(path.join(sys.settings.dataDir, 'outbox')) : []);
+  const outbox = () =>
+    fs.existsSync(path.join(sys.settings.dataDir, 'outbox'))
+      ? fs.readdirSync(path.join(sys.settings.dataDir, 'outbox'))
+      : [];
   const exportFiles = () => {
     const dir = path.join(sys.settings.dataDir, 'exports', DEMO_TENANT);
     return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
@@ -35,13 +38,18 @@ describe('exportNewsletterStats workflow on the dev server', () => {
 
   it('fails an unknown newsletter at once, without retrying, and tells the user why', async () => {
     const handle = await start({ newsletterId: 987_654 }, 'export-unknown');
-    const error = await handle.result().then(() => undefined, (e: unknown) => e);
+    const error = await handle.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof WorkflowFailedError);
     const cause = error.cause?.cause;
     assert.ok(cause instanceof ApplicationFailure);
     assert.equal(cause.type, 'NewsletterNotFound');
     const history = await handle.fetchHistory();
-    const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    const attempts = history
+      .events!.filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => e.activityTaskStartedEventAttributes!.attempt);
     assert.deepEqual(attempts.slice(0, 1), [1], 'prepareExport ran once');
     assert.ok(!attempts.some((a) => (a ?? 1) > 1), 'nothing was retried');
     const [notification] = await notificationOf(handle.workflowId);
@@ -56,14 +64,19 @@ describe('exportNewsletterStats workflow on the dev server', () => {
     const progress = await handle.query<Progress>(PROGRESS_QUERY);
     assert.deepEqual(progress, { phase: 'done', done: 20_000, total: 20_000 });
     const history = await handle.fetchHistory();
-    const chunks = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'writeStatsCsvChunk');
+    const chunks = history.events!.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'writeStatsCsvChunk',
+    );
     assert.equal(chunks.length, 7);
     const scheduled = chunks[0]!.activityTaskScheduledEventAttributes!;
     assert.ok(Number(scheduled.heartbeatTimeout?.seconds) > 0, 'the long activity heartbeats');
     assert.ok(Number(scheduled.startToCloseTimeout?.seconds) > 0);
     assert.ok((scheduled.retryPolicy?.maximumAttempts ?? 0) > 1);
     assert.ok(scheduled.retryPolicy?.nonRetryableErrorTypes?.includes('NewsletterNotFound'));
-    const lines = fs.readFileSync(path.join(sys.settings.dataDir, 'exports', DEMO_TENANT, `${result.exportId}.csv`), 'utf8').trim().split('\n');
+    const lines = fs
+      .readFileSync(path.join(sys.settings.dataDir, 'exports', DEMO_TENANT, `${result.exportId}.csv`), 'utf8')
+      .trim()
+      .split('\n');
     assert.equal(lines.length, 20_001);
     assert.equal(outbox().length, 1);
     const [notification] = await notificationOf(handle.workflowId);
@@ -79,7 +92,10 @@ describe('exportNewsletterStats workflow on the dev server', () => {
       assert.ok(Date.now() < deadline, 'the export made progress');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    assert.ok(exportFiles().some((f) => f.endsWith('.part')), 'a partial file exists while writing');
+    assert.ok(
+      exportFiles().some((f) => f.endsWith('.part')),
+      'a partial file exists while writing',
+    );
     await handle.cancel();
     await assert.rejects(handle.result());
     assert.equal((await handle.describe()).status.name, 'CANCELLED');

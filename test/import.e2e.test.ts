@@ -34,7 +34,9 @@ for (const dialect of DIALECTS) {
       client.call('POST', '/v1/contacts/import', text, { 'Content-Type': 'text/csv', ...headers });
     const uploads = () => {
       const dir = path.join(sys.settings.dataDir, 'imports');
-      return fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).filter((f) => String(f).includes('.csv')) : [];
+      return fs.existsSync(dir)
+        ? fs.readdirSync(dir, { recursive: true }).filter((f) => String(f).includes('.csv'))
+        : [];
     };
     const taskCount = async () => (await sys.db.database.db.selectFrom('tasks').select('id').execute()).length;
 
@@ -47,8 +49,24 @@ for (const dialect of DIALECTS) {
       await sys.db.database.db
         .insertInto('contacts')
         .values([
-          { tenant_id: 'acme', email: 'existing@example.com', first_name: 'Old', last_name: 'Name', unsubscribed: 1, created_at: at, updated_at: at },
-          { tenant_id: 'rival', email: 'ada@example.com', first_name: 'Rival', last_name: 'Ada', unsubscribed: 0, created_at: at, updated_at: at },
+          {
+            tenant_id: 'acme',
+            email: 'existing@example.com',
+            first_name: 'Old',
+            last_name: 'Name',
+            unsubscribed: 1,
+            created_at: at,
+            updated_at: at,
+          },
+          {
+            tenant_id: 'rival',
+            email: 'ada@example.com',
+            first_name: 'Rival',
+            last_name: 'Ada',
+            unsubscribed: 0,
+            created_at: at,
+            updated_at: at,
+          },
         ])
         .execute();
     });
@@ -75,7 +93,12 @@ for (const dialect of DIALECTS) {
       });
       assert.deepEqual(task.progress, { phase: 'done', done: 8, total: 8 });
 
-      const rows = await sys.db.database.db.selectFrom('contacts').selectAll().where('tenant_id', '=', 'acme').orderBy('email').execute();
+      const rows = await sys.db.database.db
+        .selectFrom('contacts')
+        .selectAll()
+        .where('tenant_id', '=', 'acme')
+        .orderBy('email')
+        .execute();
       assert.deepEqual(
         rows.map((r) => [r.email, r.first_name, r.last_name, r.unsubscribed]),
         [
@@ -105,18 +128,30 @@ for (const dialect of DIALECTS) {
       const started = await importCsv(alice, 'ada@example.com\nnew@example.com,New,Person');
       const task = await alice.waitForTask(started.body.taskId);
       assert.deepEqual([task.result.created, task.result.updated, task.result.invalid], [1, 1, 0]);
-      const [ada, added] = await findContactsByEmail(sys.db.database.db, 'acme', ['ada@example.com', 'new@example.com']);
+      const [ada, added] = await findContactsByEmail(sys.db.database.db, 'acme', [
+        'ada@example.com',
+        'new@example.com',
+      ]);
       assert.deepEqual([ada?.first_name, ada?.last_name], ['Ada', 'Lovelace']);
       assert.deepEqual([added?.first_name, added?.last_name], ['New', 'Person']);
     });
 
     it('fails a file that is not CSV past some line, naming the line, keeping the rows before it', async () => {
-      const started = await importCsv(alice, 'kept@example.com,Kept\n"broken@example.com,Broken\nlost@example.com,Lost\n');
+      const started = await importCsv(
+        alice,
+        'kept@example.com,Kept\n"broken@example.com,Broken\nlost@example.com,Lost\n',
+      );
       const task = await alice.waitForTask(started.body.taskId);
       assert.equal(task.status, 'FAILED');
       assert.equal(task.error.code, 'ImportFileMalformed');
-      assert.match(task.error.message, /not valid CSV at line 2 \(a quoted field is never closed\); the 1 contact before it was imported/);
-      assert.equal((await findContactsByEmail(sys.db.database.db, 'acme', ['kept@example.com', 'lost@example.com'])).length, 1);
+      assert.match(
+        task.error.message,
+        /not valid CSV at line 2 \(a quoted field is never closed\); the 1 contact before it was imported/,
+      );
+      assert.equal(
+        (await findContactsByEmail(sys.db.database.db, 'acme', ['kept@example.com', 'lost@example.com'])).length,
+        1,
+      );
       const note = (await alice.get('/v1/notifications')).body.items.find((n: any) => n.taskId === started.body.taskId);
       assert.match(note.message, /^Your contact import failed: the file is not valid CSV at line 2/);
       assert.deepEqual(uploads(), []);
@@ -151,7 +186,9 @@ for (const dialect of DIALECTS) {
       const streamed = await fetch(`${sys.url}/v1/contacts/import`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${aliceKey}`, 'Content-Type': 'text/csv' },
-        body: new ReadableStream({ pull: (c) => (chunks.length ? c.enqueue(new TextEncoder().encode(chunks.shift())) : c.close()) }),
+        body: new ReadableStream({
+          pull: (c) => (chunks.length ? c.enqueue(new TextEncoder().encode(chunks.shift())) : c.close()),
+        }),
         duplex: 'half',
       } as RequestInit);
       assert.equal(streamed.status, 413);
@@ -162,10 +199,12 @@ for (const dialect of DIALECTS) {
       const empty = await importCsv(alice, '');
       assert.equal(empty.status, 400);
       assert.match(empty.body.error.message, /^body: /);
-      assert.equal((await apiClient(sys.url).call('POST', '/v1/contacts/import', 'a@b.co', { 'Content-Type': 'text/csv' })).status, 401);
+      assert.equal(
+        (await apiClient(sys.url).call('POST', '/v1/contacts/import', 'a@b.co', { 'Content-Type': 'text/csv' })).status,
+        401,
+      );
       assert.equal(await taskCount(), before);
       assert.deepEqual(uploads(), []);
     });
   });
 }
-

@@ -45,8 +45,13 @@ for (const dialect of DIALECTS) {
         const client = apiClient(sys.url, (await sys.user(tenant, email)).apiKey);
         const newsletter = await client.post('/v1/newsletters', { subject: `From ${email}`, html: '<p>hi</p>' });
         const exported = await client.post('/v1/exports', { newsletterId: newsletter.body.id });
-        const imported = await client.call('POST', '/v1/contacts/import', `${email.replace('@', '+c@')},A,B\n`, { 'Content-Type': 'text/csv' });
-        const schedule = await client.post('/v1/schedules', { action: { type: 'export', newsletterId: newsletter.body.id }, every: '1d' });
+        const imported = await client.call('POST', '/v1/contacts/import', `${email.replace('@', '+c@')},A,B\n`, {
+          'Content-Type': 'text/csv',
+        });
+        const schedule = await client.post('/v1/schedules', {
+          action: { type: 'export', newsletterId: newsletter.body.id },
+          every: '1d',
+        });
         assert.deepEqual([newsletter.status, exported.status, imported.status, schedule.status], [201, 202, 202, 201]);
         const exportDone = await client.waitForTask(exported.body.taskId);
         await client.waitForTask(imported.body.taskId);
@@ -70,21 +75,22 @@ for (const dialect of DIALECTS) {
     });
 
     /** Every way to reach a user's things by id; each gets the id to try. */
-    const probes: Array<[string, (o: Owned) => string, (client: Owned['client'], id: string) => Promise<ApiResponse>]> = [
-      ['GET task', (o) => o.exportTask, (c, id) => c.get(`/v1/tasks/${id}`)],
-      ['GET import task (its result)', (o) => o.importTask, (c, id) => c.get(`/v1/tasks/${id}`)],
-      ['GET task events', (o) => o.exportTask, (c, id) => c.get(`/v1/tasks/${id}/events`)],
-      ['cancel task', (o) => o.importTask, (c, id) => c.post(`/v1/tasks/${id}/cancel`)],
-      ['pause task', (o) => o.exportTask, (c, id) => c.post(`/v1/tasks/${id}/pause`)],
-      ['resume task', (o) => o.exportTask, (c, id) => c.post(`/v1/tasks/${id}/resume`)],
-      ['read notification', (o) => o.notificationId, (c, id) => c.post(`/v1/notifications/${id}/read`)],
-      ['GET schedule', (o) => o.scheduleId, (c, id) => c.get(`/v1/schedules/${id}`)],
-      ['PATCH schedule', (o) => o.scheduleId, (c, id) => c.call('PATCH', `/v1/schedules/${id}`, { every: '2d' })],
-      ['pause schedule', (o) => o.scheduleId, (c, id) => c.post(`/v1/schedules/${id}/pause`)],
-      ['unpause schedule', (o) => o.scheduleId, (c, id) => c.post(`/v1/schedules/${id}/unpause`)],
-      ['trigger schedule', (o) => o.scheduleId, (c, id) => c.post(`/v1/schedules/${id}/trigger`)],
-      ['DELETE schedule', (o) => o.scheduleId, (c, id) => c.call('DELETE', `/v1/schedules/${id}`)],
-    ];
+    const probes: Array<[string, (o: Owned) => string, (client: Owned['client'], id: string) => Promise<ApiResponse>]> =
+      [
+        ['GET task', (o) => o.exportTask, (c, id) => c.get(`/v1/tasks/${id}`)],
+        ['GET import task (its result)', (o) => o.importTask, (c, id) => c.get(`/v1/tasks/${id}`)],
+        ['GET task events', (o) => o.exportTask, (c, id) => c.get(`/v1/tasks/${id}/events`)],
+        ['cancel task', (o) => o.importTask, (c, id) => c.post(`/v1/tasks/${id}/cancel`)],
+        ['pause task', (o) => o.exportTask, (c, id) => c.post(`/v1/tasks/${id}/pause`)],
+        ['resume task', (o) => o.exportTask, (c, id) => c.post(`/v1/tasks/${id}/resume`)],
+        ['read notification', (o) => o.notificationId, (c, id) => c.post(`/v1/notifications/${id}/read`)],
+        ['GET schedule', (o) => o.scheduleId, (c, id) => c.get(`/v1/schedules/${id}`)],
+        ['PATCH schedule', (o) => o.scheduleId, (c, id) => c.call('PATCH', `/v1/schedules/${id}`, { every: '2d' })],
+        ['pause schedule', (o) => o.scheduleId, (c, id) => c.post(`/v1/schedules/${id}/pause`)],
+        ['unpause schedule', (o) => o.scheduleId, (c, id) => c.post(`/v1/schedules/${id}/unpause`)],
+        ['trigger schedule', (o) => o.scheduleId, (c, id) => c.post(`/v1/schedules/${id}/trigger`)],
+        ['DELETE schedule', (o) => o.scheduleId, (c, id) => c.call('DELETE', `/v1/schedules/${id}`)],
+      ];
 
     it('answers every other user’s id exactly as an unknown id, and changes nothing', async () => {
       for (const attacker of users) {
@@ -106,16 +112,31 @@ for (const dialect of DIALECTS) {
           const tries: Array<[string, (id: number) => Promise<ApiResponse>]> = [
             ['export', (id) => attacker.client.post('/v1/exports', { newsletterId: id })],
             ['send', (id) => attacker.client.post(`/v1/newsletters/${id}/send`)],
-            ['schedule', (id) => attacker.client.post('/v1/schedules', { action: { type: 'export', newsletterId: id }, every: '1d' })],
+            [
+              'schedule',
+              (id) =>
+                attacker.client.post('/v1/schedules', { action: { type: 'export', newsletterId: id }, every: '1d' }),
+            ],
           ];
           for (const [what, call] of tries) {
             const theirs = answer(await call(victim.newsletterId));
             assert.equal(theirs.status, 404, `${what}: ${theirs.text}`);
-            assert.deepEqual(theirs, answer(await call(unknownId)), `${attacker.name} → ${what} of ${victim.name}’s newsletter`);
+            assert.deepEqual(
+              theirs,
+              answer(await call(unknownId)),
+              `${attacker.name} → ${what} of ${victim.name}’s newsletter`,
+            );
           }
         }
         const listed = (await attacker.client.get('/v1/newsletters')).body.items.map((n: any) => n.id).sort();
-        assert.deepEqual(listed, users.filter((u) => u.tenant === attacker.tenant).map((u) => u.newsletterId).sort(), 'newsletters are the tenant’s');
+        assert.deepEqual(
+          listed,
+          users
+            .filter((u) => u.tenant === attacker.tenant)
+            .map((u) => u.newsletterId)
+            .sort(),
+          'newsletters are the tenant’s',
+        );
       }
     });
 
@@ -132,8 +153,11 @@ for (const dialect of DIALECTS) {
 
     it('left everything of its owner as it was: tasks completed, notifications unread, schedules active', async () => {
       for (const user of users) {
-        for (const taskId of [user.exportTask, user.importTask]) assert.equal((await user.client.get(`/v1/tasks/${taskId}`)).body.status, 'COMPLETED');
-        assert.ok((await user.client.get('/v1/notifications')).body.items.some((n: any) => n.id === user.notificationId));
+        for (const taskId of [user.exportTask, user.importTask])
+          assert.equal((await user.client.get(`/v1/tasks/${taskId}`)).body.status, 'COMPLETED');
+        assert.ok(
+          (await user.client.get('/v1/notifications')).body.items.some((n: any) => n.id === user.notificationId),
+        );
         const schedule = (await user.client.get(`/v1/schedules/${user.scheduleId}`)).body;
         assert.deepEqual([schedule.status, schedule.every, schedule.recentRuns], ['ACTIVE', '1d', []]);
       }
@@ -144,7 +168,8 @@ for (const dialect of DIALECTS) {
         const token = user.downloadUrl.split('/downloads/')[1]!;
         const [payload] = token.split('.') as [string, string];
         const claim = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-        const forge = (exportId: string) => `${Buffer.from(JSON.stringify({ ...claim, e: exportId })).toString('base64url')}.${'A'.repeat(43)}`;
+        const forge = (exportId: string) =>
+          `${Buffer.from(JSON.stringify({ ...claim, e: exportId })).toString('base64url')}.${'A'.repeat(43)}`;
         const real = await fetch(`${sys.url}/downloads/${forge(claim.e)}`);
         const none = await fetch(`${sys.url}/downloads/${forge('f'.repeat(32))}`);
         assert.equal(real.status, 403);

@@ -21,7 +21,13 @@ describe('GET /openapi.json', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-openapi-'));
   const database = connectDatabase(path.join(dataDir, 'mailroom.sqlite'));
   const settings = loadSettings({ MAILROOM_DATA_DIR: dataDir, LINK_SECRET: 'k'.repeat(64) });
-  const app = createApp({ settings, database, temporal: new Client(), files: new ExportFiles(dataDir), logger: pino({ level: 'silent' }) });
+  const app = createApp({
+    settings,
+    database,
+    temporal: new Client(),
+    files: new ExportFiles(dataDir),
+    logger: pino({ level: 'silent' }),
+  });
   let server: Server;
   let url: string;
 
@@ -40,10 +46,16 @@ describe('GET /openapi.json', () => {
   it('describes exactly the routes the app serves, with the same path parameters', () => {
     const served = servedRoutes(app).map(({ method, path: p }) => `${method} ${p.replace(/:(\w+)/g, '{$1}')}`);
     const document = buildOpenApiDocument();
-    const described = Object.entries(document.paths ?? {}).flatMap(([p, item]) => Object.keys(item as object).map((m) => `${m.toUpperCase()} ${p}`));
+    const described = Object.entries(document.paths ?? {}).flatMap(([p, item]) =>
+      Object.keys(item as object).map((m) => `${m.toUpperCase()} ${p}`),
+    );
     const undescribed = served.filter((route) => !described.includes(route));
     assert.deepEqual(undescribed, [], 'register these routes in a describer listed in src/api/openapi.ts');
-    assert.deepEqual(described.filter((route) => !served.includes(route)), [], 'described but not served');
+    assert.deepEqual(
+      described.filter((route) => !served.includes(route)),
+      [],
+      'described but not served',
+    );
   });
 
   it('serves the document as OpenAPI 3 JSON, the security scheme and the error shape included', async () => {
@@ -52,7 +64,11 @@ describe('GET /openapi.json', () => {
     const document = (await response.json()) as any;
     assert.deepEqual(document, JSON.parse(JSON.stringify(buildOpenApiDocument())));
     assert.match(document.openapi, /^3\.1\./);
-    assert.deepEqual(document.components.securitySchemes.apiKey, { type: 'http', scheme: 'bearer', description: 'An API key from `mailroom users create`' });
+    assert.deepEqual(document.components.securitySchemes.apiKey, {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'An API key from `mailroom users create`',
+    });
     const exportsPost = document.paths['/v1/exports'].post;
     assert.deepEqual(exportsPost.requestBody.content['application/json'].schema.required, ['newsletterId']);
     assert.equal(exportsPost.requestBody.content['application/json'].schema.additionalProperties, false);
@@ -77,7 +93,8 @@ function servedRoutes(app: unknown): Array<{ method: string; path: string }> {
   const walk = (stack: any[]) => {
     for (const layer of stack) {
       if (layer.route) {
-        for (const method of Object.keys(layer.route.methods)) routes.push({ method: method.toUpperCase(), path: layer.route.path });
+        for (const method of Object.keys(layer.route.methods))
+          routes.push({ method: method.toUpperCase(), path: layer.route.path });
       } else if (layer.handle?.stack) {
         walk(layer.handle.stack);
       }

@@ -10,7 +10,10 @@ import * as workflows from '../src/workflows';
 const noop = () => undefined;
 const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 const HISTORIES = path.join(__dirname, 'histories');
-const files = fs.readdirSync(HISTORIES).filter((file) => file.endsWith('.json')).sort();
+const files = fs
+  .readdirSync(HISTORIES)
+  .filter((file) => file.endsWith('.json'))
+  .sort();
 const load = (file: string) => historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8')));
 
 // Recorded histories of every workflow, replayed against today's code: a change that breaks determinism
@@ -23,8 +26,12 @@ describe('replay of recorded workflow histories', () => {
   });
 
   it('has a history for every workflow type', () => {
-    const recorded = new Set(files.map((file) => load(file).events![0]!.workflowExecutionStartedEventAttributes!.workflowType!.name));
-    const missing = Object.keys(workflows).filter((name) => typeof (workflows as Record<string, unknown>)[name] === 'function' && !recorded.has(name));
+    const recorded = new Set(
+      files.map((file) => load(file).events![0]!.workflowExecutionStartedEventAttributes!.workflowType!.name),
+    );
+    const missing = Object.keys(workflows).filter(
+      (name) => typeof (workflows as Record<string, unknown>)[name] === 'function' && !recorded.has(name),
+    );
     assert.deepEqual(missing, [], 'record a history for each of these');
   });
 
@@ -36,7 +43,15 @@ describe('replay of recorded workflow histories', () => {
 
   it('fails on a workflow whose code diverged from its history', async () => {
     await assert.rejects(
-      Worker.runReplayHistory({ workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/diverging-workflows'), logger: quiet }) }, load('export-completed.json')),
+      Worker.runReplayHistory(
+        {
+          workflowBundle: await bundleWorkflowCode({
+            workflowsPath: require.resolve('./fixtures/diverging-workflows'),
+            logger: quiet,
+          }),
+        },
+        load('export-completed.json'),
+      ),
       DeterminismViolationError,
     );
   });

@@ -21,16 +21,31 @@ async function main(): Promise<number> {
   const cliPath = findTemporalCli((line) => console.log(`test: ${line}`));
   if (!cliPath) throw new Error('no temporal CLI and no Go toolchain to build one');
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-test-temporal-'));
-  const server = await startDevServerOnFreePort({ cliPath, dbFile: path.join(stateDir, 'temporal.sqlite'), logFile: path.join(stateDir, 'temporal.log') });
+  const server = await startDevServerOnFreePort({
+    cliPath,
+    dbFile: path.join(stateDir, 'temporal.sqlite'),
+    logFile: path.join(stateDir, 'temporal.log'),
+  });
   console.log(`test: Temporal dev server at ${server.address}`);
   const filter = process.argv.slice(2);
   const files = testFiles('test').filter((file) => filter.length === 0 || filter.some((f) => file.includes(f)));
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
-      stdio: 'inherit',
-      env: { ...process.env, TEMPORAL_ADDRESS: server.address, MAILROOM_TEST_TEMPORAL_CLI: cliPath, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
-    });
-    return await new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+      {
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: server.address,
+          MAILROOM_TEST_TEMPORAL_CLI: cliPath,
+          LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+        },
+      },
+    );
+    return await new Promise<number>((resolve) =>
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
+    );
   } finally {
     await server.stop();
     fs.rmSync(stateDir, { recursive: true, force: true });

@@ -28,18 +28,30 @@ for (const dialect of DIALECTS) {
       alice = apiClient(sys.url, aliceUser.apiKey);
       bob = apiClient(sys.url, (await sys.user('acme', 'bob@acme.test')).apiKey);
       mallory = apiClient(sys.url, (await sys.user('rival', 'mallory@rival.test')).apiKey);
-      newsletterId = (await createNewsletter(sys.db.database.db, { tenantId: 'acme', subject: 'Weekly news', html: '<p>hi</p>' })).id;
-      otherNewsletterId = (await createNewsletter(sys.db.database.db, { tenantId: 'acme', subject: 'Monthly news', html: '<p>hi</p>' })).id;
+      newsletterId = (
+        await createNewsletter(sys.db.database.db, { tenantId: 'acme', subject: 'Weekly news', html: '<p>hi</p>' })
+      ).id;
+      otherNewsletterId = (
+        await createNewsletter(sys.db.database.db, { tenantId: 'acme', subject: 'Monthly news', html: '<p>hi</p>' })
+      ).id;
     });
     after(async () => {
-      for (const id of created) await sys.temporal.schedule.getHandle(id).delete().catch(() => undefined);
+      for (const id of created)
+        await sys.temporal.schedule
+          .getHandle(id)
+          .delete()
+          .catch(() => undefined);
       await sys?.stop();
     });
 
     const countRows = async () => (await sys.db.database.db.selectFrom('schedules').select('id').execute()).length;
 
     it('creates a weekly export at 08:00 Paris time: 201, ACTIVE, next run on a Monday', async () => {
-      const response = await alice.post('/v1/schedules', { action: { type: 'export', newsletterId }, cron: '0 8 * * MON', timezone: 'Europe/Paris' });
+      const response = await alice.post('/v1/schedules', {
+        action: { type: 'export', newsletterId },
+        cron: '0 8 * * MON',
+        timezone: 'Europe/Paris',
+      });
       assert.equal(response.status, 201, response.text);
       scheduleId = response.body.id;
       created.push(scheduleId);
@@ -52,7 +64,13 @@ for (const dialect of DIALECTS) {
       assert.equal(response.body.status, 'ACTIVE');
       assert.deepEqual(response.body.recentRuns, []);
       const next = new Date(response.body.nextRunAt);
-      const paris = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(next);
+      const paris = new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Europe/Paris',
+        weekday: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).format(next);
       assert.equal(paris, 'Mon 08:00');
     });
 
@@ -61,8 +79,13 @@ for (const dialect of DIALECTS) {
       assert.equal(described.memo?.tenantId, 'acme');
       assert.equal(described.memo?.userId, aliceId);
       assert.equal(described.memo?.userEmail, 'alice@acme.test');
-      const attributes = Object.fromEntries(described.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]));
-      assert.deepEqual({ TenantId: attributes.TenantId, UserId: attributes.UserId, TaskKind: attributes.TaskKind }, { TenantId: 'acme', UserId: aliceId, TaskKind: 'export' });
+      const attributes = Object.fromEntries(
+        described.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]),
+      );
+      assert.deepEqual(
+        { TenantId: attributes.TenantId, UserId: attributes.UserId, TaskKind: attributes.TaskKind },
+        { TenantId: 'acme', UserId: aliceId, TaskKind: 'export' },
+      );
       assert.equal(described.policies.overlap, 'SKIP');
       assert.equal(described.policies.catchupWindow, 3_600_000);
       assert.equal(described.action.workflowType, 'exportNewsletterStats');
@@ -74,7 +97,10 @@ for (const dialect of DIALECTS) {
     it('lists and shows the schedule to its owner', async () => {
       const listed = await alice.get('/v1/schedules');
       assert.equal(listed.status, 200);
-      assert.deepEqual(listed.body.items.map((s: any) => s.id), [scheduleId]);
+      assert.deepEqual(
+        listed.body.items.map((s: any) => s.id),
+        [scheduleId],
+      );
       ScheduleList.parse(listed.body);
       const shown = await alice.get(`/v1/schedules/${scheduleId}`);
       assert.equal(shown.status, 200);
@@ -105,12 +131,25 @@ for (const dialect of DIALECTS) {
         assert.equal(response.body.error.code, 'invalid_request');
         const message: string = response.body.error.message;
         // An unknown key is named in quotes, any other field before the colon.
-        assert.ok(message.startsWith(`${field}:`) || message.includes(`"${field}"`), `${JSON.stringify(body)} → ${message}`);
+        assert.ok(
+          message.startsWith(`${field}:`) || message.includes(`"${field}"`),
+          `${JSON.stringify(body)} → ${message}`,
+        );
       }
-      assert.equal((await alice.post('/v1/schedules', { action: { type: 'export', newsletterId: 999_999 }, every: '1h' })).status, 404);
-      assert.equal((await mallory.post('/v1/schedules', { action, every: '1h' })).status, 404, 'another tenant’s newsletter');
+      assert.equal(
+        (await alice.post('/v1/schedules', { action: { type: 'export', newsletterId: 999_999 }, every: '1h' })).status,
+        404,
+      );
+      assert.equal(
+        (await mallory.post('/v1/schedules', { action, every: '1h' })).status,
+        404,
+        'another tenant’s newsletter',
+      );
       assert.equal(await countRows(), rows);
-      assert.deepEqual((await alice.get('/v1/schedules')).body.items.map((s: any) => s.id), [scheduleId]);
+      assert.deepEqual(
+        (await alice.get('/v1/schedules')).body.items.map((s: any) => s.id),
+        [scheduleId],
+      );
     });
 
     it('answers 404 to anyone else, exactly as for an unknown schedule, and changes nothing', async () => {
@@ -142,14 +181,21 @@ for (const dialect of DIALECTS) {
       const bad = await alice.call('PATCH', `/v1/schedules/${scheduleId}`, { cron: '0 8 * * SOMEDAY' });
       assert.equal(bad.status, 400);
       assert.match(bad.body.error.message, /^cron:/);
-      const response = await alice.call('PATCH', `/v1/schedules/${scheduleId}`, { every: '6h', timezone: null, action: { type: 'export', newsletterId: otherNewsletterId } });
+      const response = await alice.call('PATCH', `/v1/schedules/${scheduleId}`, {
+        every: '6h',
+        timezone: null,
+        action: { type: 'export', newsletterId: otherNewsletterId },
+      });
       assert.equal(response.status, 200, response.text);
       assert.equal(response.body.every, '6h');
       assert.equal(response.body.cron, undefined);
       assert.equal(response.body.timezone, 'UTC');
       assert.equal(response.body.action.newsletterId, otherNewsletterId);
       const described = await sys.temporal.schedule.getHandle(scheduleId).describe();
-      assert.deepEqual(described.spec.intervals?.map((i) => i.every), [6 * 3_600_000]);
+      assert.deepEqual(
+        described.spec.intervals?.map((i) => i.every),
+        [6 * 3_600_000],
+      );
       assert.deepEqual(described.spec.calendars ?? [], []);
       assert.equal(described.action.workflowId, `export-acme-${otherNewsletterId}-${scheduleId}`);
       assert.equal((described.action.args![0] as { newsletterId: number }).newsletterId, otherNewsletterId);

@@ -41,7 +41,14 @@ describe('built-in schedules: `mailroom schedules sync`', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'schedules', 'sync'], {
       encoding: 'utf8',
       timeout: 60_000,
-      env: { ...process.env, MAILROOM_TASK_QUEUE: taskQueue, MAILROOM_DATA_DIR: dataDir, LINK_SECRET: 'x'.repeat(32), LOG_LEVEL: 'warn', ...env },
+      env: {
+        ...process.env,
+        MAILROOM_TASK_QUEUE: taskQueue,
+        MAILROOM_DATA_DIR: dataDir,
+        LINK_SECRET: 'x'.repeat(32),
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
     });
     assert.equal(result.status, 0, result.stderr);
     return result.stdout.trim().split('\n');
@@ -51,36 +58,56 @@ describe('built-in schedules: `mailroom schedules sync`', () => {
     client = await connectClient(await testSettings({}));
   });
   after(async () => {
-    for (const id of ids) await client.schedule.getHandle(id).delete().catch(() => undefined);
+    for (const id of ids)
+      await client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined);
     await client.connection.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('creates both schedules, and a second run updates them: exactly one of each', async () => {
-    assert.deepEqual(sync(), ids.map((id) => `created schedule ${id}`));
-    assert.deepEqual(sync(), ids.map((id) => `updated schedule ${id}`));
+    assert.deepEqual(
+      sync(),
+      ids.map((id) => `created schedule ${id}`),
+    );
+    assert.deepEqual(
+      sync(),
+      ids.map((id) => `updated schedule ${id}`),
+    );
     const listed = await waitUntil('both schedules in the list', async () => {
       const found: string[] = [];
-      for await (const summary of client.schedule.list()) if (summary.scheduleId.startsWith(`${taskQueue}-`)) found.push(summary.scheduleId);
+      for await (const summary of client.schedule.list())
+        if (summary.scheduleId.startsWith(`${taskQueue}-`)) found.push(summary.scheduleId);
       return found.length >= 2 && found;
     });
     assert.deepEqual(listed.sort(), [...ids].sort());
 
     const purge = await client.schedule.getHandle(ids[0]!).describe();
-    assert.deepEqual(purge.spec.intervals?.map((i) => i.every), [3_600_000]);
+    assert.deepEqual(
+      purge.spec.intervals?.map((i) => i.every),
+      [3_600_000],
+    );
     assert.equal(purge.action.workflowType, 'purgeExpiredExports');
     assert.equal(purge.action.taskQueue, taskQueue);
     assert.equal(purge.policies.overlap, 'SKIP');
     assert.equal(purge.policies.catchupWindow, 3_600_000);
     const digest = await client.schedule.getHandle(ids[1]!).describe();
     assert.equal(digest.spec.timezone, 'UTC');
-    assert.deepEqual(digest.spec.calendars?.map((c) => [c.hour[0]?.start, c.minute[0]?.start]), [[7, 0]]);
+    assert.deepEqual(
+      digest.spec.calendars?.map((c) => [c.hour[0]?.start, c.minute[0]?.start]),
+      [[7, 0]],
+    );
     assert.equal(digest.policies.catchupWindow, 6 * 3_600_000);
   });
 
   it('updates a schedule whose definition changed, and keeps an operator’s pause', async () => {
     await client.schedule.getHandle(ids[0]!).pause('maintenance window');
-    assert.deepEqual(sync({ MAILROOM_DIGEST_CRON: '30 6 * * MON-FRI', MAILROOM_DIGEST_TIMEZONE: 'Europe/Paris' }), ids.map((id) => `updated schedule ${id}`));
+    assert.deepEqual(
+      sync({ MAILROOM_DIGEST_CRON: '30 6 * * MON-FRI', MAILROOM_DIGEST_TIMEZONE: 'Europe/Paris' }),
+      ids.map((id) => `updated schedule ${id}`),
+    );
     const digest = await client.schedule.getHandle(ids[1]!).describe();
     assert.equal(digest.spec.timezone, 'Europe/Paris');
     const [calendar] = digest.spec.calendars ?? [];
@@ -96,7 +123,12 @@ describe('built-in schedules: `mailroom schedules sync`', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'schedules', 'sync'], {
       encoding: 'utf8',
       timeout: 60_000,
-      env: { ...process.env, MAILROOM_TASK_QUEUE: taskQueue, MAILROOM_DATA_DIR: dataDir, MAILROOM_DIGEST_CRON: 'at seven' },
+      env: {
+        ...process.env,
+        MAILROOM_TASK_QUEUE: taskQueue,
+        MAILROOM_DATA_DIR: dataDir,
+        MAILROOM_DIGEST_CRON: 'at seven',
+      },
     });
     assert.equal(result.status, 1);
     assert.match(result.stderr, /^mailroom: invalid setting MAILROOM_DIGEST_CRON: /);
@@ -119,7 +151,12 @@ for (const dialect of DIALECTS) {
       digestId = builtinScheduleId(sys.settings.taskQueue, 'dailyDigest');
     });
     after(async () => {
-      for (const id of [purgeId, digestId]) if (id) await sys.temporal.schedule.getHandle(id).delete().catch(() => undefined);
+      for (const id of [purgeId, digestId])
+        if (id)
+          await sys.temporal.schedule
+            .getHandle(id)
+            .delete()
+            .catch(() => undefined);
       await sys?.stop();
       await smtp.stop();
     });
@@ -132,7 +169,11 @@ for (const dialect of DIALECTS) {
       assert.equal(started.status, 202, started.text);
       const task = await alice.waitForTask(started.body.taskId, 40_000);
       assert.equal(task.status, 'COMPLETED', JSON.stringify(task));
-      const expired = await db.selectFrom('exports').selectAll().where('task_id', '=', task.taskId).executeTakeFirstOrThrow();
+      const expired = await db
+        .selectFrom('exports')
+        .selectAll()
+        .where('task_id', '=', task.taskId)
+        .executeTakeFirstOrThrow();
       const expiredFile = path.join(sys.settings.dataDir, 'exports', expired.file_key);
       assert.ok(fs.existsSync(expiredFile));
       // A second export whose link is still valid: the purge must leave it alone.
@@ -141,14 +182,27 @@ for (const dialect of DIALECTS) {
       fs.writeFileSync(keptFile, 'Email\n');
       await db
         .insertInto('exports')
-        .values({ ...expired, id: 'a'.repeat(32), file_key: keptKey, task_id: 'kept', expires_at: new Date(Date.now() + 86_400_000).toISOString() })
+        .values({
+          ...expired,
+          id: 'a'.repeat(32),
+          file_key: keptKey,
+          task_id: 'kept',
+          expires_at: new Date(Date.now() + 86_400_000).toISOString(),
+        })
         .execute();
 
       // The token's expiry is in whole seconds, the row's in milliseconds: wait for both.
-      await waitUntil('the link to expire', async () => (await fetch(task.result.downloadUrl)).status === 410 && Date.now() > Date.parse(expired.expires_at));
+      await waitUntil(
+        'the link to expire',
+        async () =>
+          (await fetch(task.result.downloadUrl)).status === 410 && Date.now() > Date.parse(expired.expires_at),
+      );
       assert.deepEqual(await runNow(sys.temporal, purgeId), { deleted: 1 });
 
-      assert.equal(await db.selectFrom('exports').select('id').where('id', '=', expired.id).executeTakeFirst(), undefined);
+      assert.equal(
+        await db.selectFrom('exports').select('id').where('id', '=', expired.id).executeTakeFirst(),
+        undefined,
+      );
       assert.ok(!fs.existsSync(expiredFile), 'the expired file is deleted');
       const response = await fetch(task.result.downloadUrl);
       assert.equal(response.status, 410);
@@ -176,12 +230,35 @@ for (const dialect of DIALECTS) {
       for (const [i, send] of sends.entries()) {
         const contact = await db
           .insertInto('contacts')
-          .values({ tenant_id: 'acme', email: `c${i}@example.com`, first_name: '', last_name: '', unsubscribed: 0, created_at: period.from, updated_at: period.from })
+          .values({
+            tenant_id: 'acme',
+            email: `c${i}@example.com`,
+            first_name: '',
+            last_name: '',
+            unsubscribed: 0,
+            created_at: period.from,
+            updated_at: period.from,
+          })
           .returning('id')
           .executeTakeFirstOrThrow();
         await db
           .insertInto('deliveries')
-          .values({ newsletter_id: newsletter.id, contact_id: contact.id, status: send.bounced ? 'bounced' : 'sent', message_id: null, attempts: 1, last_error: null, sent_at: send.sent_at, opens: send.opens, clicks: send.clicks, first_opened_at: null, first_clicked_at: null, bounced: send.bounced, unsubscribed: 0, updated_at: send.sent_at })
+          .values({
+            newsletter_id: newsletter.id,
+            contact_id: contact.id,
+            status: send.bounced ? 'bounced' : 'sent',
+            message_id: null,
+            attempts: 1,
+            last_error: null,
+            sent_at: send.sent_at,
+            opens: send.opens,
+            clicks: send.clicks,
+            first_opened_at: null,
+            first_clicked_at: null,
+            bounced: send.bounced,
+            unsubscribed: 0,
+            updated_at: send.sent_at,
+          })
           .execute();
       }
 
@@ -199,7 +276,10 @@ for (const dialect of DIALECTS) {
       assert.equal(again.emails, 0);
       const allDigests = smtp.received.filter((e) => /sending figures/.test(e.mail.subject ?? ''));
       assert.equal(allDigests.length, 2);
-      assert.ok(!allDigests.some((e) => e.envelopeTo.includes('quinn@quiet.test') || e.envelopeTo.includes('alice@demo.test')), 'tenants that sent nothing get no digest');
+      assert.ok(
+        !allDigests.some((e) => e.envelopeTo.includes('quinn@quiet.test') || e.envelopeTo.includes('alice@demo.test')),
+        'tenants that sent nothing get no digest',
+      );
     });
   });
 }

@@ -30,10 +30,11 @@ for (const dialect of DIALECTS) {
     };
     const emailsToAlice = () => smtp.received.filter((e) => e.envelopeTo.includes('alice@demo.test'));
     /** Waits for in-flight runs to finish, then gives the count of runs. */
-    const settledRunCount = async () => waitUntil('runs to settle', async () => {
-      const all = await runs();
-      return all.every((task) => task.status !== 'RUNNING') && all.length + 1;
-    }).then((n) => n - 1);
+    const settledRunCount = async () =>
+      waitUntil('runs to settle', async () => {
+        const all = await runs();
+        return all.every((task) => task.status !== 'RUNNING') && all.length + 1;
+      }).then((n) => n - 1);
 
     before(async () => {
       await smtp.start();
@@ -43,13 +44,20 @@ for (const dialect of DIALECTS) {
       bob = apiClient(sys.url, (await sys.user(DEMO_TENANT, 'bob@demo.test')).apiKey);
     });
     after(async () => {
-      if (scheduleId) await sys.temporal.schedule.getHandle(scheduleId).delete().catch(() => undefined);
+      if (scheduleId)
+        await sys.temporal.schedule
+          .getHandle(scheduleId)
+          .delete()
+          .catch(() => undefined);
       await sys?.stop();
       await smtp.stop();
     });
 
     it(`runs an export every ${EVERY_SECONDS}s: two completed tasks, two emails, two notifications`, async () => {
-      const created = await alice.post('/v1/schedules', { action: { type: 'export', newsletterId }, every: `${EVERY_SECONDS}s` });
+      const created = await alice.post('/v1/schedules', {
+        action: { type: 'export', newsletterId },
+        every: `${EVERY_SECONDS}s`,
+      });
       assert.equal(created.status, 201, created.text);
       scheduleId = created.body.id;
       prefix = `export-${DEMO_TENANT}-${newsletterId}-${scheduleId}-`;
@@ -70,7 +78,9 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await bob.get('/v1/tasks')).body.items, []);
 
       await smtp.waitFor((e) => e.envelopeTo.includes('alice@demo.test'), 2);
-      const links = emailsToAlice().map((e) => /https?:\/\/\S+\/downloads\/[A-Za-z0-9_.-]+/.exec(e.mail.text ?? '')![0]);
+      const links = emailsToAlice().map(
+        (e) => /https?:\/\/\S+\/downloads\/[A-Za-z0-9_.-]+/.exec(e.mail.text ?? '')![0],
+      );
       assert.equal(new Set(links).size, links.length, 'each run emails its own link');
       const download = await fetch(links[0]!);
       assert.equal(download.status, 200);
@@ -110,7 +120,10 @@ for (const dialect of DIALECTS) {
     it('resumes runs when unpaused, and runs no more once deleted', async () => {
       const before = await settledRunCount();
       assert.equal((await alice.post(`/v1/schedules/${scheduleId}/unpause`)).status, 204);
-      await waitUntil('a run after unpausing', async () => (await runs()).filter((task) => task.status === 'COMPLETED').length > before);
+      await waitUntil(
+        'a run after unpausing',
+        async () => (await runs()).filter((task) => task.status === 'COMPLETED').length > before,
+      );
 
       assert.equal((await alice.call('DELETE', `/v1/schedules/${scheduleId}`)).status, 204);
       const atDelete = await settledRunCount();

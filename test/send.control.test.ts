@@ -41,7 +41,11 @@ describe('pausing, resuming and cancelling a send', () => {
   });
 
   it('pauses between batches, shows it, and resumes to the end', async () => {
-    const newsletter = await createNewsletter(sys.db.database.db, { tenantId: TENANT, subject: 'Paused', html: '<p>x</p>' });
+    const newsletter = await createNewsletter(sys.db.database.db, {
+      tenantId: TENANT,
+      subject: 'Paused',
+      html: '<p>x</p>',
+    });
     const { body } = await owner.post(`/v1/newsletters/${newsletter.id}/send`);
     const count = mailOf('Paused');
     while (count() < 10) await sleep(50);
@@ -63,7 +67,11 @@ describe('pausing, resuming and cancelling a send', () => {
   });
 
   it('stops on cancel: the rest is marked cancelled, never sent, and the sender is told', async () => {
-    const newsletter = await createNewsletter(sys.db.database.db, { tenantId: TENANT, subject: 'Stopped', html: '<p>x</p>' });
+    const newsletter = await createNewsletter(sys.db.database.db, {
+      tenantId: TENANT,
+      subject: 'Stopped',
+      html: '<p>x</p>',
+    });
     const { body } = await owner.post(`/v1/newsletters/${newsletter.id}/send`);
     const count = mailOf('Stopped');
     while (count() < 10) await sleep(50);
@@ -71,14 +79,29 @@ describe('pausing, resuming and cancelling a send', () => {
     const task = await owner.waitForTask(body.taskId);
     assert.equal(task.status, 'CANCELED');
     const delivered = await settled(count, 2_000);
-    const rows = await sys.db.database.db.selectFrom('deliveries').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('newsletter_id', '=', newsletter.id).groupBy('status').execute();
-    const by: Record<string, number> = { sent: 0, cancelled: 0, ...Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) };
+    const rows = await sys.db.database.db
+      .selectFrom('deliveries')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('newsletter_id', '=', newsletter.id)
+      .groupBy('status')
+      .execute();
+    const by: Record<string, number> = {
+      sent: 0,
+      cancelled: 0,
+      ...Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])),
+    };
     assert.equal(by.sent, delivered, 'the database agrees with the server');
     const { sent = 0, cancelled = 0 } = by;
     assert.ok(cancelled > 0 && sent + cancelled === 200, JSON.stringify(by));
-    const [summary] = await smtp.waitFor((e) => e.envelopeTo.includes('owner@ctl.test') && e.mail.subject!.includes('Stopped'));
+    const [summary] = await smtp.waitFor(
+      (e) => e.envelopeTo.includes('owner@ctl.test') && e.mail.subject!.includes('Stopped'),
+    );
     assert.match(summary!.mail.subject!, /was stopped/);
-    const notes = await sys.db.database.db.selectFrom('notifications').selectAll().where('task_id', '=', body.taskId).execute();
+    const notes = await sys.db.database.db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('task_id', '=', body.taskId)
+      .execute();
     assert.match(notes[0]!.message, /was cancelled/);
   });
 });
@@ -91,7 +114,12 @@ describe('the email rate holds across worker processes', () => {
 
   before(async () => {
     await smtp.start();
-    sys = await startTestSystem({ dialect: 'sqlite', smtpUrl: smtp.url, worker: false, env: { MAILROOM_EMAIL_RATE: String(RATE) } });
+    sys = await startTestSystem({
+      dialect: 'sqlite',
+      smtpUrl: smtp.url,
+      worker: false,
+      env: { MAILROOM_EMAIL_RATE: String(RATE) },
+    });
     await createAudience(sys.db.database.db, 'rated', { subscribed: 480 });
   });
   after(async () => {
@@ -103,11 +131,18 @@ describe('the email rate holds across worker processes', () => {
   it('two workers together send no faster than MAILROOM_EMAIL_RATE', async () => {
     workers.push(startWorkerProcess(sys.settings), startWorkerProcess(sys.settings));
     const client = apiClient(sys.url, (await sys.user('rated', 'owner@rated.test')).apiKey);
-    const newsletter = await createNewsletter(sys.db.database.db, { tenantId: 'rated', subject: 'Rated', html: '<p>x</p>' });
+    const newsletter = await createNewsletter(sys.db.database.db, {
+      tenantId: 'rated',
+      subject: 'Rated',
+      html: '<p>x</p>',
+    });
     const { body } = await client.post(`/v1/newsletters/${newsletter.id}/send`);
     const task = await client.waitForTask(body.taskId, 120_000);
     assert.equal(task.result.sent, 480);
-    const times = smtp.received.filter((e) => e.mail.subject === 'Rated').map((e) => e.receivedAt).sort((a, b) => a - b);
+    const times = smtp.received
+      .filter((e) => e.mail.subject === 'Rated')
+      .map((e) => e.receivedAt)
+      .sort((a, b) => a - b);
     const measured = ((times.length - 1) * 1000) / (times.at(-1)! - times[0]!);
     // Only the upper bound is a behaviour; bench/send measures how close to the setting it runs.
     assert.ok(measured <= RATE * 1.1, `measured ${measured.toFixed(1)}/s against a limit of ${RATE}/s`);

@@ -23,7 +23,12 @@ describe('one email per recipient through crashes and SMTP outages', () => {
   before(async () => {
     await smtp.start();
     // No in-process worker: the workers are OS processes the test kills.
-    sys = await startTestSystem({ dialect: 'sqlite', smtpUrl: smtp.url, worker: false, env: { MAILROOM_EMAIL_RATE: '300' } });
+    sys = await startTestSystem({
+      dialect: 'sqlite',
+      smtpUrl: smtp.url,
+      worker: false,
+      env: { MAILROOM_EMAIL_RATE: '300' },
+    });
     ({ subscribed } = await createAudience(sys.db.database.db, TENANT, { subscribed: RECIPIENTS, unsubscribed: 50 }));
     client = apiClient(sys.url, (await sys.user(TENANT, 'owner@crashco.test')).apiKey);
   });
@@ -34,7 +39,11 @@ describe('one email per recipient through crashes and SMTP outages', () => {
   });
 
   it('(a) survives three SIGKILLs of its worker mid-send', async () => {
-    const newsletter = await createNewsletter(sys.db.database.db, { tenantId: TENANT, subject: 'Crash test', html: '<p>Hi {{first_name}}</p>' });
+    const newsletter = await createNewsletter(sys.db.database.db, {
+      tenantId: TENANT,
+      subject: 'Crash test',
+      html: '<p>Hi {{first_name}}</p>',
+    });
     workers.push(startWorkerProcess(sys.settings));
     const started = await client.post(`/v1/newsletters/${newsletter.id}/send`);
     assert.equal(started.status, 202, started.text);
@@ -45,16 +54,30 @@ describe('one email per recipient through crashes and SMTP outages', () => {
     }
     const task = await client.waitForTask(started.body.taskId, 180_000);
     assert.equal(task.status, 'COMPLETED', JSON.stringify(task));
-    const { duplicates } = await assertOneMessagePerRecipient(sys.db.database.db, newsletter.id, newsletterMail(), subscribed);
+    const { duplicates } = await assertOneMessagePerRecipient(
+      sys.db.database.db,
+      newsletter.id,
+      newsletterMail(),
+      subscribed,
+    );
     assert.equal(task.result.sent, RECIPIENTS);
-    assert.ok(duplicates <= task.result.resent, `${duplicates} duplicate copies, ${task.result.resent} counted resends`);
-    const [summary] = await smtp.waitFor((e) => e.envelopeTo.includes('owner@crashco.test') && e.mail.subject!.includes('Crash test'));
+    assert.ok(
+      duplicates <= task.result.resent,
+      `${duplicates} duplicate copies, ${task.result.resent} counted resends`,
+    );
+    const [summary] = await smtp.waitFor(
+      (e) => e.envelopeTo.includes('owner@crashco.test') && e.mail.subject!.includes('Crash test'),
+    );
     if (task.result.resent > 0) assert.match(summary!.mail.text ?? '', /resent: +[\d,]+ after a worker crash/);
   });
 
   it('(b) finishes after the SMTP server is down for several seconds', async () => {
     smtp.received.length = 0;
-    const newsletter = await createNewsletter(sys.db.database.db, { tenantId: TENANT, subject: 'Crash outage', html: '<p>Hi {{first_name}}</p>' });
+    const newsletter = await createNewsletter(sys.db.database.db, {
+      tenantId: TENANT,
+      subject: 'Crash outage',
+      html: '<p>Hi {{first_name}}</p>',
+    });
     const started = await client.post(`/v1/newsletters/${newsletter.id}/send`);
     assert.equal(started.status, 202, started.text);
     while (newsletterMail().length < 800) await sleep(20);

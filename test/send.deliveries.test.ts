@@ -10,9 +10,16 @@ for (const dialect of DIALECTS) {
     it('creates one pending row per subscribed contact, page by page, and nothing more when run again', async () => {
       const test = await createTestDatabase(dialect);
       try {
-        const { subscribed } = await createAudience(test.database.db, 'pages', { subscribed: 12_345, unsubscribed: 40 });
+        const { subscribed } = await createAudience(test.database.db, 'pages', {
+          subscribed: 12_345,
+          unsubscribed: 40,
+        });
         await createAudience(test.database.db, 'other', { subscribed: 10 });
-        const newsletter = await createNewsletter(test.database.db, { tenantId: 'pages', subject: 's', html: '<p>h</p>' });
+        const newsletter = await createNewsletter(test.database.db, {
+          tenantId: 'pages',
+          subject: 's',
+          html: '<p>h</p>',
+        });
         const createAll = async () => {
           let pages = 0;
           for (let after: number | undefined = 0; after !== undefined; pages++) {
@@ -29,7 +36,11 @@ for (const dialect of DIALECTS) {
           .where('d.newsletter_id', '=', newsletter.id)
           .execute();
         assert.equal(rows.length, subscribed.length);
-        assert.deepEqual(rows.map((r) => r.email).sort(), [...subscribed].sort(), 'no unsubscribed and no other tenant’s contact');
+        assert.deepEqual(
+          rows.map((r) => r.email).sort(),
+          [...subscribed].sort(),
+          'no unsubscribed and no other tenant’s contact',
+        );
         assert.ok(rows.every((r) => r.status === 'pending'));
       } finally {
         await test.drop();

@@ -90,7 +90,13 @@ for (const dialect of DIALECTS) {
       result = task.result;
       // 150 + flaky sent; 2 refused by the server and 1 malformed address failed.
       assert.deepEqual(
-        { sent: result.sent, failed: result.failed, skipped: result.skipped, cancelled: result.cancelled, resent: result.resent },
+        {
+          sent: result.sent,
+          failed: result.failed,
+          skipped: result.skipped,
+          cancelled: result.cancelled,
+          resent: result.resent,
+        },
         { sent: 151, failed: 3, skipped: 0, cancelled: 0, resent: 0 },
       );
       assert.equal((await owner.post(`/v1/newsletters/${newsletterId}/send`)).status, 409);
@@ -99,7 +105,8 @@ for (const dialect of DIALECTS) {
     it('delivered exactly one personalised message per recipient, with List-Unsubscribe and a fixed Message-ID', async () => {
       const messages = smtp.received.filter((e) => e.mail.subject?.startsWith('Autumn news'));
       const byRecipient = new Map<string, string[]>();
-      for (const e of messages) for (const to of e.envelopeTo) byRecipient.set(to, [...(byRecipient.get(to) ?? []), e.mail.messageId!]);
+      for (const e of messages)
+        for (const to of e.envelopeTo) byRecipient.set(to, [...(byRecipient.get(to) ?? []), e.mail.messageId!]);
       const expected = audience.subscribed.filter((a) => !a.startsWith('refused') && a !== 'not-an-address').sort();
       assert.deepEqual([...byRecipient.keys()].sort(), expected);
       for (const [to, ids] of byRecipient) assert.equal(ids.length, 1, `${to} got ${ids.length}`);
@@ -111,7 +118,12 @@ for (const dialect of DIALECTS) {
       const unsubscribe = first.mail.headerLines.find((h) => h.key === 'list-unsubscribe')?.line ?? '';
       assert.ok(first.mail.headerLines.some((h) => h.key === 'list-unsubscribe-post' && h.line.includes('One-Click')));
       assert.match(unsubscribe, new RegExp(`<${sys.url}/unsubscribe/[^>]+>`));
-      const rows = await sys.db.database.db.selectFrom('deliveries as d').innerJoin('contacts as c', 'c.id', 'd.contact_id').select(['c.email', 'd.status', 'd.message_id', 'd.attempts', 'd.last_error']).where('d.newsletter_id', '=', newsletterId).execute();
+      const rows = await sys.db.database.db
+        .selectFrom('deliveries as d')
+        .innerJoin('contacts as c', 'c.id', 'd.contact_id')
+        .select(['c.email', 'd.status', 'd.message_id', 'd.attempts', 'd.last_error'])
+        .where('d.newsletter_id', '=', newsletterId)
+        .execute();
       const row = (email: string) => rows.find((r) => r.email === email)!;
       assert.equal(row('person1@acme.test').message_id, first.mail.messageId);
       assert.equal(row('person1@acme.test').status, 'sent');
@@ -125,7 +137,11 @@ for (const dialect of DIALECTS) {
       // The unsubscribe link works and the contact is out of the next send.
       const link = /<([^>]+)>/.exec(unsubscribe)![1]!;
       assert.equal((await fetch(link, { method: 'POST' })).status, 204);
-      const contact = await sys.db.database.db.selectFrom('contacts').select('unsubscribed').where('email', '=', 'person1@acme.test').executeTakeFirstOrThrow();
+      const contact = await sys.db.database.db
+        .selectFrom('contacts')
+        .select('unsubscribed')
+        .where('email', '=', 'person1@acme.test')
+        .executeTakeFirstOrThrow();
       assert.equal(contact.unsubscribed, 1);
       assert.equal((await fetch(`${link}x`)).status, 404);
     });
@@ -134,7 +150,11 @@ for (const dialect of DIALECTS) {
       const [summary] = await smtp.waitFor((e) => e.envelopeTo.includes('sender@acme.test'));
       assert.match(summary!.mail.text ?? '', /sent: +151/);
       assert.match(summary!.mail.text ?? '', /failed: +3/);
-      const notes = await sys.db.database.db.selectFrom('notifications').selectAll().where('task_id', '=', taskId).execute();
+      const notes = await sys.db.database.db
+        .selectFrom('notifications')
+        .selectAll()
+        .where('task_id', '=', taskId)
+        .execute();
       assert.equal(notes.length, 1);
       assert.match(notes[0]!.message, /151 sent, 3 failed/);
     });

@@ -23,7 +23,7 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
     return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
   };
   const until = async (what: string, check: () => boolean | Promise<boolean>) => {
-    for (let deadline = Date.now() + 30_000; !(await check()); ) {
+    for (let deadline = Date.now() + 30_000; !(await check());) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -61,14 +61,23 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
     assert.equal(end.event, 'end');
     const task = TaskView.parse(JSON.parse(end.data!));
     assert.equal(task.status, 'COMPLETED');
-    assert.deepEqual(task, (await alice.get(`/v1/tasks/${task.taskId}`)).body, 'the end event is the task as GET shows it');
+    assert.deepEqual(
+      task,
+      (await alice.get(`/v1/tasks/${task.taskId}`)).body,
+      'the end event is the task as GET shows it',
+    );
     const progress = events.slice(0, -1);
     assert.ok(progress.every((m) => m.event === 'progress' && JSON.parse(m.data!).status === 'RUNNING'));
     const states = progress.map((m) => JSON.stringify(JSON.parse(m.data!).progress));
     assert.equal(new Set(states).size, states.length, 'an event only when something changed');
-    assert.deepEqual(events.map((m) => Number(m.id)), events.map((_, i) => i + 1));
+    assert.deepEqual(
+      events.map((m) => Number(m.id)),
+      events.map((_, i) => i + 1),
+    );
 
-    const reconnect = await fetch(`${sys.url}/v1/tasks/${task.taskId}/events`, { headers: { Authorization: `Bearer ${aliceKey}`, 'Last-Event-ID': end.id! } });
+    const reconnect = await fetch(`${sys.url}/v1/tasks/${task.taskId}/events`, {
+      headers: { Authorization: `Bearer ${aliceKey}`, 'Last-Event-ID': end.id! },
+    });
     assert.equal(reconnect.status, 204, 'an EventSource reconnecting to a closed task is told to stop');
   });
 
@@ -84,11 +93,17 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
       })();
       await until('the partial file', () => exportFiles().some((f) => f.endsWith('.csv.part')));
       await until('a heartbeat comment', () => seen.some((m) => m.comment === 'heartbeat'));
-      await until('a writing progress event', () => seen.some((m) => m.event === 'progress' && JSON.parse(m.data!).progress.phase === 'writing'));
+      await until('a writing progress event', () =>
+        seen.some((m) => m.event === 'progress' && JSON.parse(m.data!).progress.phase === 'writing'),
+      );
 
       const cancelled = await alice.post(`/v1/tasks/${taskId}/cancel`);
       assert.equal(cancelled.status, 202, cancelled.text);
-      assert.deepEqual(cancelled.body, { taskId, cancelRequested: true, links: { self: `/v1/tasks/${taskId}`, events: `/v1/tasks/${taskId}/events` } });
+      assert.deepEqual(cancelled.body, {
+        taskId,
+        cancelRequested: true,
+        links: { self: `/v1/tasks/${taskId}`, events: `/v1/tasks/${taskId}/events` },
+      });
       await lock.release();
       await reading;
       const end = seen.filter((m) => m.event).at(-1)!;
@@ -109,16 +124,24 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'task_closed');
     const notes = (await alice.get('/v1/notifications')).body.items.filter((n: any) => n.taskId === taskId);
-    assert.deepEqual(notes.map((n: any) => n.message), [`Your export of "${HEADLINE_SUBJECT}" was cancelled.`]);
+    assert.deepEqual(
+      notes.map((n: any) => n.message),
+      [`Your export of "${HEADLINE_SUBJECT}" was cancelled.`],
+    );
   });
 
   it('cancels a contact import: CANCELED, the upload deleted, one notification that says what was kept', async () => {
     const lock = await lockContacts();
     let taskId: string;
     try {
-      const started = await alice.call('POST', '/v1/contacts/import', 'one@example.com\ntwo@example.com\n', { 'Content-Type': 'text/csv' });
+      const started = await alice.call('POST', '/v1/contacts/import', 'one@example.com\ntwo@example.com\n', {
+        'Content-Type': 'text/csv',
+      });
       taskId = started.body.taskId;
-      await until('the import step', async () => (await alice.get(`/v1/tasks/${taskId}`)).body.progress.phase === 'importing');
+      await until(
+        'the import step',
+        async () => (await alice.get(`/v1/tasks/${taskId}`)).body.progress.phase === 'importing',
+      );
       assert.equal((await alice.post(`/v1/tasks/${taskId}/cancel`)).status, 202);
     } finally {
       await lock.release();
@@ -126,13 +149,17 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
     const task = await alice.waitForTask(taskId);
     assert.equal(task.status, 'CANCELED');
     const notes = (await alice.get('/v1/notifications')).body.items.filter((n: any) => n.taskId === taskId);
-    assert.deepEqual(notes.map((n: any) => n.message), ['Your contact import was cancelled; the contacts it had already imported were kept.']);
+    assert.deepEqual(
+      notes.map((n: any) => n.message),
+      ['Your contact import was cancelled; the contacts it had already imported were kept.'],
+    );
     const uploads = path.join(sys.settings.dataDir, 'imports', DEMO_TENANT);
     await until('the upload to be deleted', () => !fs.existsSync(uploads) || fs.readdirSync(uploads).length === 0);
   });
 
   it('stops polling when the client goes away', async () => {
-    const gauge = async () => Number(/^mailroom_task_event_streams (\d+)$/m.exec(await (await fetch(`${sys.url}/metrics`)).text())?.[1]);
+    const gauge = async () =>
+      Number(/^mailroom_task_event_streams (\d+)$/m.exec(await (await fetch(`${sys.url}/metrics`)).text())?.[1]);
     const lock = await lockContacts();
     try {
       const { taskId } = (await alice.post('/v1/exports', { newsletterId })).body;
@@ -162,7 +189,10 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
       assert.equal(task.error.message, 'the task was stopped by an operator');
     }
     const mine = (await alice.get('/v1/notifications')).body.items.filter((n: any) => n.taskId === taskId);
-    assert.deepEqual(mine.map((n: any) => [n.kind, n.message]), [['export', 'Your export task was stopped by an operator.']]);
+    assert.deepEqual(
+      mine.map((n: any) => [n.kind, n.message]),
+      [['export', 'Your export task was stopped by an operator.']],
+    );
 
     const all = (await alice.get('/v1/notifications')).body.items;
     assert.ok(all.every((n: any) => /^ntf_/.test(n.id) && n.createdAt && n.message));

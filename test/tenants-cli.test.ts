@@ -12,7 +12,10 @@ const BIN = path.join(__dirname, '..', 'bin', 'mailroom.js');
 describe('mailroom tenants create', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-tenants-'));
   const mailroom = (...args: string[]) =>
-    spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, MAILROOM_DATA_DIR: dataDir, DATABASE_URL: '' }, encoding: 'utf8' });
+    spawnSync(process.execPath, [BIN, ...args], {
+      env: { ...process.env, MAILROOM_DATA_DIR: dataDir, DATABASE_URL: '' },
+      encoding: 'utf8',
+    });
   after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('creates the tenant once, then reports it exists and changes nothing', async () => {
@@ -26,7 +29,10 @@ describe('mailroom tenants create', () => {
     const database = connectDatabase(path.join(dataDir, 'mailroom.sqlite'));
     try {
       const rows = await database.db.selectFrom('tenants').selectAll().execute();
-      assert.deepEqual(rows.map((r) => r.id), ['acme-co']);
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        ['acme-co'],
+      );
     } finally {
       await database.close();
     }

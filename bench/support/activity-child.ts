@@ -29,7 +29,8 @@ export interface ActivityRun {
 
 async function main(): Promise<void> {
   const [databaseUrl, dataDir, newsletterArg, chunkArg] = process.argv.slice(2);
-  if (!databaseUrl || !dataDir || !newsletterArg || !chunkArg) throw new Error('usage: activity-child <databaseUrl> <dataDir> <newsletterId> <chunkRows>');
+  if (!databaseUrl || !dataDir || !newsletterArg || !chunkArg)
+    throw new Error('usage: activity-child <databaseUrl> <dataDir> <newsletterId> <chunkRows>');
   const settings = loadSettings({
     MAILROOM_DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
@@ -48,7 +49,10 @@ async function main(): Promise<void> {
   let chunks = 0;
   const started = performance.now();
   for (;;) {
-    const result = await env.run<[ChunkInput], ChunkResult, typeof activities.writeStatsCsvChunk>(activities.writeStatsCsvChunk, { ...input, cursor });
+    const result = await env.run<[ChunkInput], ChunkResult, typeof activities.writeStatsCsvChunk>(
+      activities.writeStatsCsvChunk,
+      { ...input, cursor },
+    );
     cursor = result.cursor;
     chunks += 1;
     if (result.finished) break;
@@ -57,7 +61,14 @@ async function main(): Promise<void> {
   const bytes = fs.statSync(deps.files.partPath(fileKey)).size;
   await deps.close();
   await deps.files.remove(fileKey);
-  const run: ActivityRun = { ms, rows: cursor.rows, bytes, chunks, rssBeforeMb, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  const run: ActivityRun = {
+    ms,
+    rows: cursor.rows,
+    bytes,
+    chunks,
+    rssBeforeMb,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
   process.stdout.write(`${JSON.stringify(run)}\n`);
 }
 

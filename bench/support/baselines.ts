@@ -34,7 +34,15 @@ export async function sqliteCsv(dbFile: string, newsletterId: number, outFile: s
 
 /** `psql -c "COPY (query) TO STDOUT CSV HEADER" > file`, after one unmeasured warm-up run. */
 export async function psqlCopy(url: string, newsletterId: number, outFile: string): Promise<BaselineRun> {
-  const args = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', url, '-c', `copy (${statsQuerySql(newsletterId)}) to stdout csv header`];
+  const args = [
+    '-X',
+    '-q',
+    '-v',
+    'ON_ERROR_STOP=1',
+    url,
+    '-c',
+    `copy (${statsQuerySql(newsletterId)}) to stdout csv header`,
+  ];
   await timeCommand('psql', args, '/dev/null');
   const ms = await timeCommand('psql', args, outFile);
   return { ms, bytes: fs.statSync(outFile).size };

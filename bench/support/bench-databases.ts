@@ -25,7 +25,12 @@ export interface BenchDatabase {
  * A new database (a SQLite file in `dir`, or a fresh database on the PostgreSQL at `pgAdminUrl`),
  * migrated and seeded with the demo tenant at `rows` contacts, printing progress as it goes.
  */
-export async function createSeededDatabase(dialect: Dialect, rows: number, dir: string, pgAdminUrl?: string): Promise<BenchDatabase> {
+export async function createSeededDatabase(
+  dialect: Dialect,
+  rows: number,
+  dir: string,
+  pgAdminUrl?: string,
+): Promise<BenchDatabase> {
   let url: string;
   let dropDatabase = async () => {};
   if (dialect === 'sqlite') {
@@ -41,7 +46,8 @@ export async function createSeededDatabase(dialect: Dialect, rows: number, dir: 
     const target = new URL(pgAdminUrl);
     target.pathname = `/${name}`;
     url = target.toString();
-    dropDatabase = () => withAdmin(pgAdminUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
+    dropDatabase = () =>
+      withAdmin(pgAdminUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
   }
   const database = connectDatabase(url);
   try {
@@ -55,7 +61,9 @@ export async function createSeededDatabase(dialect: Dialect, rows: number, dir: 
         if (share < nextReport && done < total) return;
         nextReport = share + 0.1;
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
-        process.stderr.write(`  seeding ${dialect} ${rows.toLocaleString('en')}: ${Math.round(share * 100)}% (${done.toLocaleString('en')}/${total.toLocaleString('en')} rows, ${seconds} s)\n`);
+        process.stderr.write(
+          `  seeding ${dialect} ${rows.toLocaleString('en')}: ${Math.round(share * 100)}% (${done.toLocaleString('en')}/${total.toLocaleString('en')} rows, ${seconds} s)\n`,
+        );
       },
     });
     if (!seeded) throw new Error('the new database was already seeded');
@@ -63,7 +71,9 @@ export async function createSeededDatabase(dialect: Dialect, rows: number, dir: 
     // planner statistics as autovacuum would have gathered them (PostgreSQL).
     if (dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(database.db);
     else await sql`analyze`.execute(database.db);
-    process.stderr.write(`  seeded ${dialect} ${rows.toLocaleString('en')} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(
+      `  seeded ${dialect} ${rows.toLocaleString('en')} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    );
     return {
       dialect,
       url,

@@ -67,7 +67,8 @@ async function main(): Promise<void> {
   await pipeline(Readable.from(csvLines(lines)), fs.createWriteStream(source));
   const activities = createImportActivities(deps);
   const files = new ImportFiles(importsDir(settings.dataDir));
-  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) => new MockActivityEnvironment().run(fn, ...args) as Promise<R>;
+  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) =>
+    new MockActivityEnvironment().run(fn, ...args) as Promise<R>;
 
   global.gc?.();
   const rssBeforeMb = process.memoryUsage().rss / 2 ** 20;
@@ -81,7 +82,12 @@ async function main(): Promise<void> {
   let chunks = 0;
   for (;;) {
     chunks += 1;
-    const chunk = await run(activities.importContactsChunk, { tenantId: TENANT, fileKey: upload.fileKey, cursor, maxRows: Number(chunkArg) });
+    const chunk = await run(activities.importContactsChunk, {
+      tenantId: TENANT,
+      fileKey: upload.fileKey,
+      cursor,
+      maxRows: Number(chunkArg),
+    });
     cursor = chunk.cursor;
     if (chunk.finished) break;
   }

@@ -111,7 +111,8 @@ export async function stopAllProcesses(): Promise<void> {
 export async function waitForHttp(url: string, owner: Started, logFile: string, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (owner.exited() !== undefined) throw new Error(`process exited (${owner.exited()}) before ${url} answered; see ${logFile}`);
+    if (owner.exited() !== undefined)
+      throw new Error(`process exited (${owner.exited()}) before ${url} answered; see ${logFile}`);
     try {
       const response = await fetch(url);
       if (response.status === 200) return;

@@ -7,7 +7,12 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
 async function main() {
   const [url, count, pool, run] = process.argv.slice(2) as [string, string, string, string];
-  const transport = nodemailer.createTransport({ url, pool: true, maxConnections: Number(pool), maxMessages: Infinity } as SMTPPool.Options);
+  const transport = nodemailer.createTransport({
+    url,
+    pool: true,
+    maxConnections: Number(pool),
+    maxMessages: Infinity,
+  } as SMTPPool.Options);
   const started = performance.now();
   const sends: Array<Promise<unknown>> = [];
   for (let i = 1; i <= Number(count); i++) {

@@ -31,8 +31,19 @@ const baselineName = (dialect: Dialect) => (dialect === 'sqlite' ? 'sqlite3 -csv
 
 export function markdownTable(results: SizeResult[]): string {
   const head = [
-    'rows', 'db', 'baseline', 'baseline s', 'activity s', 'activity / baseline', 'whole path s', 'in-worker activity s',
-    'whole − activity s', 'whole − in-worker activity s', 'activity peak RSS MB', 'worker peak RSS MB (export)', 'worker idle RSS MB',
+    'rows',
+    'db',
+    'baseline',
+    'baseline s',
+    'activity s',
+    'activity / baseline',
+    'whole path s',
+    'in-worker activity s',
+    'whole − activity s',
+    'whole − in-worker activity s',
+    'activity peak RSS MB',
+    'worker peak RSS MB (export)',
+    'worker idle RSS MB',
   ];
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
   for (const r of results) {
@@ -48,7 +59,8 @@ export function markdownTable(results: SizeResult[]): string {
 /** One line per target, met or not, with the figures that decide it. */
 export function verdicts(results: SizeResult[], pgNote?: string): string[] {
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  const list = (rs: SizeResult[], f: (r: SizeResult) => string) => rs.map((r) => `${r.rows.toLocaleString('en')}: ${f(r)}`).join(', ');
+  const list = (rs: SizeResult[], f: (r: SizeResult) => string) =>
+    rs.map((r) => `${r.rows.toLocaleString('en')}: ${f(r)}`).join(', ');
   const lines: string[] = [];
 
   const sqlite = results.filter((r) => r.dialect === 'sqlite');
@@ -101,7 +113,9 @@ export function details(results: SizeResult[]): string[] {
       `first (warm-up, ≤1,000-row) export POST → email ${s(r.path.warmUpMs)} s; ` +
       `worker peak by ${r.path.peakMeasuredBy}, its peak before the measured export (start-up with workflow bundling, warm-up) ${mb(r.path.workerStartupPeakMb)} MB; ` +
       `activity child RSS before its first row ${mb(r.activity.rssBeforeMb)} MB; in the worker: ` +
-      Object.entries(r.path.activityMsByType).map(([type, ms]) => `${type} ${ms.toFixed(0)} ms`).join(', ') +
+      Object.entries(r.path.activityMsByType)
+        .map(([type, ms]) => `${type} ${ms.toFixed(0)} ms`)
+        .join(', ') +
       `, activities queued ${r.path.queuedMs.toFixed(0)} ms in all`,
   );
 }

@@ -8,7 +8,12 @@ const CHILD = path.join(__dirname, 'activity-child.ts');
  * Runs the export activity in a child process (see activity-child.ts). BENCH_NODE_FLAGS adds node
  * options to that child only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the activity.
  */
-export async function runActivityAlone(databaseUrl: string, dataDir: string, newsletterId: number, chunkRows: number): Promise<ActivityRun> {
+export async function runActivityAlone(
+  databaseUrl: string,
+  dataDir: string,
+  newsletterId: number,
+  chunkRows: number,
+): Promise<ActivityRun> {
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const args = [...flags, '--import', 'tsx', CHILD, databaseUrl, dataDir, String(newsletterId), String(chunkRows)];
   const stdout = await new Promise<string>((resolve, reject) => {

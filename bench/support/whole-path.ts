@@ -13,7 +13,16 @@ import { readRss, resetPeakRss, sampleRss, startProcess, waitForHttp, type Start
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'mailroom.js');
 
 /** Settings the processes under test must not inherit from whoever runs the bench. */
-const INHERITED_SETTINGS = ['SMTP_URL', 'TEMPORAL_NAMESPACE', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS', 'PUBLIC_BASE_URL', 'NODE_ENV', 'LINK_TTL', 'MAILROOM_TASK_QUEUE'];
+const INHERITED_SETTINGS = [
+  'SMTP_URL',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS',
+  'PUBLIC_BASE_URL',
+  'NODE_ENV',
+  'LINK_TTL',
+  'MAILROOM_TASK_QUEUE',
+];
 
 export interface WholePathRun {
   /** From sending POST /v1/exports until the email's `.eml` file is in the outbox. */
@@ -43,7 +52,12 @@ export interface WholePathRun {
  * Starts `mailroom worker` and `mailroom api` as the user would (own processes, own data dir, outbox
  * email since no SMTP_URL), asks for the export through HTTP and times it until the email file appears.
  */
-export async function runWholePath(db: BenchDatabase, temporalAddress: string, temporal: Client, workDir: string): Promise<WholePathRun> {
+export async function runWholePath(
+  db: BenchDatabase,
+  temporalAddress: string,
+  temporal: Client,
+  workDir: string,
+): Promise<WholePathRun> {
   const dataDir = fs.mkdtempSync(path.join(workDir, `path-${db.dialect}-`));
   const port = await freePort();
   const healthPort = await freePort();
@@ -69,7 +83,8 @@ export async function runWholePath(db: BenchDatabase, temporalAddress: string, t
     const { apiKey } = await issueApiKey(db.database.db, DEMO_TENANT, 'bench@demo.test');
     const headers = { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' };
     const outbox = path.join(dataDir, 'outbox');
-    const exportOnce = (newsletterId: number) => exportUntilEmail(`http://127.0.0.1:${port}`, headers, newsletterId, outbox, worker, workerLog);
+    const exportOnce = (newsletterId: number) =>
+      exportUntilEmail(`http://127.0.0.1:${port}`, headers, newsletterId, outbox, worker, workerLog);
     // A running worker has already run workflows: the first one pays for creating the workflow sandbox
     // and for JIT warm-up. Warm it with the small newsletter, so the measured export is the steady state.
     const warmUp = await exportOnce(db.smallNewsletterId);
@@ -107,7 +122,8 @@ export async function runWholePath(db: BenchDatabase, temporalAddress: string, t
   }
 }
 
-const emails = (outbox: string) => (fs.existsSync(outbox) ? fs.readdirSync(outbox).filter((name) => name.endsWith('.eml')) : []);
+const emails = (outbox: string) =>
+  fs.existsSync(outbox) ? fs.readdirSync(outbox).filter((name) => name.endsWith('.eml')) : [];
 
 /** POSTs an export and waits for its email; the clock runs from the POST until the new `.eml` exists. */
 async function exportUntilEmail(
@@ -120,10 +136,15 @@ async function exportUntilEmail(
 ): Promise<{ ms: number; postMs: number; taskId: string }> {
   const already = new Set(emails(outbox));
   const started = performance.now();
-  const response = await fetch(`${baseUrl}/v1/exports`, { method: 'POST', headers, body: JSON.stringify({ newsletterId }) });
+  const response = await fetch(`${baseUrl}/v1/exports`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ newsletterId }),
+  });
   const postMs = performance.now() - started;
   const body = (await response.json()) as { taskId?: string };
-  if (response.status !== 202 || !body.taskId) throw new Error(`POST /v1/exports answered ${response.status}: ${JSON.stringify(body)}`);
+  if (response.status !== 202 || !body.taskId)
+    throw new Error(`POST /v1/exports answered ${response.status}: ${JSON.stringify(body)}`);
   await waitForEmail(outbox, already, worker, workerLog);
   return { ms: performance.now() - started, postMs, taskId: body.taskId };
 }
@@ -132,7 +153,8 @@ async function exportUntilEmail(
 async function waitForEmail(outbox: string, already: Set<string>, worker: Started, workerLog: string): Promise<void> {
   for (;;) {
     if (emails(outbox).some((name) => !already.has(name))) return;
-    if (worker.exited() !== undefined) throw new Error(`the worker exited (${worker.exited()}) before the email; see ${workerLog}`);
+    if (worker.exited() !== undefined)
+      throw new Error(`the worker exited (${worker.exited()}) before the email; see ${workerLog}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -154,7 +176,10 @@ async function waitForTask(url: string, headers: Record<string, string>): Promis
  * From the workflow history: time inside each activity type (started → completed) and time activities
  * waited in their queue (scheduled → started), to show where the whole path spends what is not the CSV.
  */
-async function activityTimes(temporal: Client, workflowId: string): Promise<{ byType: Record<string, number>; queuedMs: number; chunks: number }> {
+async function activityTimes(
+  temporal: Client,
+  workflowId: string,
+): Promise<{ byType: Record<string, number>; queuedMs: number; chunks: number }> {
   const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
   const scheduled = new Map<string, { type: string; at: number }>();
   const startedAt = new Map<string, number>();

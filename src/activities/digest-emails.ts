@@ -36,7 +36,11 @@ export const createDigestEmailActivities = ({ database, mailer }: ActivityDeps) 
       const users = await tenantUsers(database.db, input.tenantId, { afterUserId, limit: USERS_PER_PAGE });
       for (const user of users) {
         const outcome = isDeliverableAddress(user.email)
-          ? await sendOnce(database, mailer, digestEmailKey(user.id, input.period.date), { to: user.email, subject, text })
+          ? await sendOnce(database, mailer, digestEmailKey(user.id, input.period.date), {
+              to: user.email,
+              subject,
+              text,
+            })
           : undefined;
         if (outcome && !outcome.alreadySent) sent += 1;
         else skipped += 1;
@@ -53,7 +57,10 @@ const line = (f: Omit<NewsletterDayFigures, 'newsletterId' | 'subject'>) =>
   `${count(f.sent)} sent, ${count(f.opened)} opened, ${count(f.clicked)} clicked, ${count(f.bounced)} bounced, ${count(f.unsubscribed)} unsubscribed`;
 
 /** The digest in words: one line per newsletter, busiest first, and the day's total. */
-export function digestText(input: TenantDigestInput, figures: NewsletterDayFigures[]): { subject: string; text: string } {
+export function digestText(
+  input: TenantDigestInput,
+  figures: NewsletterDayFigures[],
+): { subject: string; text: string } {
   const total = figures.reduce(
     (sum, f) => ({
       sent: sum.sent + f.sent,

@@ -13,7 +13,19 @@ import { ExportFiles } from '../storage/export-files';
 import type { ActivityDeps } from './deps';
 import { ExportFileMissing, NewsletterNotFound } from './errors';
 
-export const STATS_HEADER = ['Email', 'First name', 'Last name', 'Status', 'Sent at', 'Opens', 'First opened at', 'Clicks', 'First clicked at', 'Bounced', 'Unsubscribed'];
+export const STATS_HEADER = [
+  'Email',
+  'First name',
+  'Last name',
+  'Status',
+  'Sent at',
+  'Opens',
+  'First opened at',
+  'Clicks',
+  'First clicked at',
+  'Bounced',
+  'Unsubscribed',
+];
 
 /** Rows read per query: small enough that no query blocks the event loop for long. */
 const PAGE_ROWS = 2_000;
@@ -82,7 +94,12 @@ export const createExportActivities = ({ database, readDatabase, files, settings
   async writeStatsCsvChunk(input: ChunkInput): Promise<ChunkResult> {
     const resumed = activityInfo().heartbeatDetails as ExportCursor | undefined;
     let cursor: ExportCursor = resumed ?? input.cursor;
-    if (resumed) log.warn('resuming export from its last heartbeat', { fileKey: input.fileKey, fromRow: resumed.rows, attempt: activityInfo().attempt });
+    if (resumed)
+      log.warn('resuming export from its last heartbeat', {
+        fileKey: input.fileKey,
+        fromRow: resumed.rows,
+        attempt: activityInfo().attempt,
+      });
     const stopAt = input.cursor.rows + input.maxRows;
     const part = files.partPath(input.fileKey);
     await files.ensureDirFor(input.fileKey);
@@ -107,7 +124,11 @@ export const createExportActivities = ({ database, readDatabase, files, settings
           const text = Buffer.from(stringify(rows.map(statsCells)), 'utf8');
           // Awaiting each write is the backpressure: never more than one page in memory.
           await handle.write(text, 0, text.length, cursor.bytes);
-          cursor = { afterContactId: rows[rows.length - 1]![0], rows: cursor.rows + rows.length, bytes: cursor.bytes + text.length };
+          cursor = {
+            afterContactId: rows[rows.length - 1]![0],
+            rows: cursor.rows + rows.length,
+            bytes: cursor.bytes + text.length,
+          };
           heartbeat(cursor);
         }
         if (rows.length < limit) {

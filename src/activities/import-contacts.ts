@@ -20,7 +20,15 @@ export interface ImportChunkInput {
   maxRows: number;
 }
 
-export const emptyImportCursor = (): ImportCursor => ({ bytes: 0, line: 0, rows: 0, created: 0, updated: 0, invalid: 0, invalidRows: [] });
+export const emptyImportCursor = (): ImportCursor => ({
+  bytes: 0,
+  line: 0,
+  rows: 0,
+  created: 0,
+  updated: 0,
+  invalid: 0,
+  invalidRows: [],
+});
 
 const CSV_PROBLEMS: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
@@ -33,7 +41,8 @@ export const createImportActivities = ({ database, settings }: ActivityDeps) => 
   return {
     /** Counts the file's lines, so progress has a total; checks the upload is there. */
     async prepareImport(input: { fileKey: string }): Promise<{ lines: number; bytes: number }> {
-      if (!(await files.exists(input.fileKey))) throw new ImportFileMissing(`the uploaded file ${input.fileKey} is missing`);
+      if (!(await files.exists(input.fileKey)))
+        throw new ImportFileMissing(`the uploaded file ${input.fileKey} is missing`);
       let lines = 0;
       let bytes = 0;
       let last = 0x0a;
@@ -53,9 +62,11 @@ export const createImportActivities = ({ database, settings }: ActivityDeps) => 
      */
     async importContactsChunk(input: ImportChunkInput): Promise<{ cursor: ImportCursor; finished: boolean }> {
       const resumed = activityInfo().heartbeatDetails as ImportCursor | undefined;
-      if (resumed) log.warn('resuming import from its last heartbeat', { fileKey: input.fileKey, fromLine: resumed.line });
+      if (resumed)
+        log.warn('resuming import from its last heartbeat', { fileKey: input.fileKey, fromLine: resumed.line });
       const start: ImportCursor = resumed ?? input.cursor;
-      if (!(await files.exists(input.fileKey))) throw new ImportFileMissing(`the uploaded file ${input.fileKey} is missing`);
+      if (!(await files.exists(input.fileKey)))
+        throw new ImportFileMissing(`the uploaded file ${input.fileKey} is missing`);
       const stopAt = input.cursor.rows + input.maxRows;
       const signal = Context.current().cancellationSignal;
 
@@ -88,7 +99,10 @@ export const createImportActivities = ({ database, settings }: ActivityDeps) => 
       let previousEmpty = 0;
       let finished = true;
       try {
-        for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { bytes: number; lines: number; empty_lines: number } }>) {
+        for await (const { record, info } of parser as AsyncIterable<{
+          record: string[];
+          info: { bytes: number; lines: number; empty_lines: number };
+        }>) {
           const firstLine = start.line + previousLines + (info.empty_lines - previousEmpty) + 1;
           previousLines = info.lines;
           previousEmpty = info.empty_lines;
@@ -108,7 +122,8 @@ export const createImportActivities = ({ database, settings }: ActivityDeps) => 
             batch.set(row.email, { email: row.email, firstName: row.firstName, lastName: row.lastName });
           } else {
             pending.invalid += 1;
-            if (pending.invalidRows.length < MAX_REPORTED_INVALID_ROWS) pending.invalidRows.push({ line: firstLine, reason: row.reason });
+            if (pending.invalidRows.length < MAX_REPORTED_INVALID_ROWS)
+              pending.invalidRows.push({ line: firstLine, reason: row.reason });
           }
           if (batch.size >= BATCH_ROWS || pending.rows - committed.rows >= BATCH_ROWS) await flush();
           if (pending.rows >= stopAt) {

@@ -1,7 +1,14 @@
 import { ApplicationFailure, CancelledFailure, Context, heartbeat, log } from '@temporalio/activity';
 import { findNewsletter, type Newsletter } from '../db/queries/newsletters';
 import { reserveSlots } from '../db/queries/rate-limits';
-import { listUnsentDeliveries, markSending, recordDelivery, recordSent, type ClaimedDelivery, type ContactRange } from '../db/queries/sends';
+import {
+  listUnsentDeliveries,
+  markSending,
+  recordDelivery,
+  recordSent,
+  type ClaimedDelivery,
+  type ContactRange,
+} from '../db/queries/sends';
 import type { Mailer } from '../mail/mailer';
 import { personalise } from '../mail/personalise';
 import { describeSmtpFailure, isDeliverableAddress, isPermanentSmtpFailure } from '../mail/smtp-errors';
@@ -42,7 +49,10 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
           await recordDelivery(database.db, batch.newsletterId, delivery.contactId, { status: 'skipped' });
           counts.skipped++;
         } else if (!isDeliverableAddress(delivery.email)) {
-          await recordDelivery(database.db, batch.newsletterId, delivery.contactId, { status: 'failed', error: 'invalid address' });
+          await recordDelivery(database.db, batch.newsletterId, delivery.contactId, {
+            status: 'failed',
+            error: 'invalid address',
+          });
           counts.failed++;
         } else {
           toSend.push(delivery);
@@ -63,17 +73,34 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
         const wave = toSend.slice(start, start + waveSize);
         await waitUntil(slotOf(start), counts, signal);
         if (signal.aborted) break;
-        const marked = await markSending(database.db, batch.newsletterId, wave.map((d) => d.contactId), domain);
+        const marked = await markSending(
+          database.db,
+          batch.newsletterId,
+          wave.map((d) => d.contactId),
+          domain,
+        );
         for (const [offset, delivery] of wave.entries()) {
           await waitUntil(slotOf(start + offset), counts, signal);
           if (signal.aborted) break;
           if (!marked.has(delivery.contactId)) continue;
           if (delivery.fateUnknown) {
             counts.resent++;
-            log.warn('resending a delivery whose fate a crash left unknown', { newsletterId: batch.newsletterId, contactId: delivery.contactId, messageId: delivery.messageId });
+            log.warn('resending a delivery whose fate a crash left unknown', {
+              newsletterId: batch.newsletterId,
+              contactId: delivery.contactId,
+              messageId: delivery.messageId,
+            });
           }
           inFlight.push(
-            sendOne(mailer, newsletter, delivery, unsubscribeHeaders(settings.publicBaseUrl, signUnsubscribeToken(batch.tenantId, delivery.contactId, settings.linkSecret))).then(
+            sendOne(
+              mailer,
+              newsletter,
+              delivery,
+              unsubscribeHeaders(
+                settings.publicBaseUrl,
+                signUnsubscribeToken(batch.tenantId, delivery.contactId, settings.linkSecret),
+              ),
+            ).then(
               () => {
                 accepted.push(delivery.contactId);
                 counts.sent++;
@@ -81,11 +108,17 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
               async (error: unknown) => {
                 const reason = describeSmtpFailure(error);
                 if (isPermanentSmtpFailure(error) || delivery.attempts >= MAX_DELIVERY_ATTEMPTS) {
-                  await recordDelivery(database.db, batch.newsletterId, delivery.contactId, { status: 'failed', error: reason });
+                  await recordDelivery(database.db, batch.newsletterId, delivery.contactId, {
+                    status: 'failed',
+                    error: reason,
+                  });
                   counts.failed++;
                 } else {
                   // Known not accepted: back to pending, tried again when the batch is retried.
-                  await recordDelivery(database.db, batch.newsletterId, delivery.contactId, { status: 'pending', error: reason });
+                  await recordDelivery(database.db, batch.newsletterId, delivery.contactId, {
+                    status: 'pending',
+                    error: reason,
+                  });
                   transient = reason;
                 }
               },

@@ -1,7 +1,14 @@
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import { countDeliveries } from '../db/queries/delivery-stats';
 import { findNewsletter } from '../db/queries/newsletters';
-import { cancelPendingDeliveries, createDeliveryPage, deliveryCounts, planSendRanges, setNewsletterStatus, type ContactRange } from '../db/queries/sends';
+import {
+  cancelPendingDeliveries,
+  createDeliveryPage,
+  deliveryCounts,
+  planSendRanges,
+  setNewsletterStatus,
+  type ContactRange,
+} from '../db/queries/sends';
 import type { TaskOwner } from '../shared/contracts';
 import type { ActivityDeps } from './deps';
 import { NewsletterNotFound } from './errors';
@@ -31,7 +38,12 @@ export const createSendActivities = ({ database }: ActivityDeps) => ({
     return { total: await countDeliveries(database.db, input.newsletterId) };
   },
 
-  async planSendBatches(input: { newsletterId: number; afterContactId: number; batchSize: number; count: number }): Promise<ContactRange[]> {
+  async planSendBatches(input: {
+    newsletterId: number;
+    afterContactId: number;
+    batchSize: number;
+    count: number;
+  }): Promise<ContactRange[]> {
     return planSendRanges(database.db, input.newsletterId, input.afterContactId, input.batchSize, input.count);
   },
 

@@ -5,7 +5,10 @@ import type { Settings } from '../settings';
 import type { ExportFiles } from '../storage/export-files';
 
 export interface ApiDeps {
-  settings: Pick<Settings, 'linkSecret' | 'linkTtlMs' | 'taskQueue' | 'dataDir' | 'importMaxBytes' | 'sseHeartbeatMs' | 'emailRate'>;
+  settings: Pick<
+    Settings,
+    'linkSecret' | 'linkTtlMs' | 'taskQueue' | 'dataDir' | 'importMaxBytes' | 'sseHeartbeatMs' | 'emailRate'
+  >;
   database: Database;
   temporal: Client;
   files: ExportFiles;

@@ -23,10 +23,17 @@ export const unknownRoute: RequestHandler = (req, _res, next) =>
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     let status = 500;
-    let body: { code: string; message: string; details?: unknown } = { code: 'internal', message: 'internal server error' };
+    let body: { code: string; message: string; details?: unknown } = {
+      code: 'internal',
+      message: 'internal server error',
+    };
     if (error instanceof HttpError) {
       status = error.status;
-      body = { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) };
+      body = {
+        code: error.code,
+        message: error.message,
+        ...(error.details === undefined ? {} : { details: error.details }),
+      };
     } else if (error?.type === 'entity.parse.failed') {
       status = 400;
       body = { code: 'invalid_json', message: 'the request body is not valid JSON' };

@@ -34,7 +34,12 @@ const started = {
 
 /** The routes of src/api/routes/{health,downloads,newsletters,exports,tasks,task-events,notifications,contacts}.ts. */
 export function describeCoreRoutes(registry: OpenAPIRegistry): void {
-  registry.registerPath({ method: 'get', path: '/healthz', summary: 'The process is up', responses: { 200: json(Health, 'up') } });
+  registry.registerPath({
+    method: 'get',
+    path: '/healthz',
+    summary: 'The process is up',
+    responses: { 200: json(Health, 'up') },
+  });
   registry.registerPath({
     method: 'get',
     path: '/readyz',
@@ -120,7 +125,10 @@ export function describeCoreRoutes(registry: OpenAPIRegistry): void {
     ...authenticated,
     request: { params: taskPath },
     responses: {
-      200: { description: 'an event stream; the schema is that of one event', content: { 'text/event-stream': { schema: TaskEvent } } },
+      200: {
+        description: 'an event stream; the schema is that of one event',
+        content: { 'text/event-stream': { schema: TaskEvent } },
+      },
       204: { description: 'a reconnect to a task that has closed: nothing more will come' },
       ...errors(400, 401, 404),
     },

@@ -27,7 +27,8 @@ export function describeScheduleRoutes(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/schedules',
-    summary: 'Schedule a recurring export: a 5-field crontab or an interval, in an optional time zone; runs never overlap',
+    summary:
+      'Schedule a recurring export: a 5-field crontab or an interval, in an optional time zone; runs never overlap',
     ...authenticated,
     request: { body: jsonBody(ScheduleCreate) },
     responses: { 201: json(ScheduleView, 'created; its runs appear in GET /v1/tasks'), ...errors(400, 401, 404, 413) },

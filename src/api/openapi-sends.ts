@@ -11,7 +11,10 @@ export function describeSendRoutes(registry: OpenAPIRegistry): void {
     path: '/v1/newsletters/{newsletterId}/send',
     summary: 'Send a draft newsletter to its subscribed contacts (once per newsletter)',
     ...authenticated,
-    request: { params: z.object({ newsletterId: id }), headers: z.object({ 'Idempotency-Key': IdempotencyKey.optional() }) },
+    request: {
+      params: z.object({ newsletterId: id }),
+      headers: z.object({ 'Idempotency-Key': IdempotencyKey.optional() }),
+    },
     responses: {
       200: json(TaskStarted, 'the task this Idempotency-Key already started'),
       202: json(TaskStarted, 'sending; follow links.self'),
@@ -37,7 +40,10 @@ export function describeSendRoutes(registry: OpenAPIRegistry): void {
     path: '/unsubscribe/{token}',
     summary: 'Unsubscribe the contact a signed link names (the link is the credential)',
     request: { params: token },
-    responses: { 200: { description: 'a sentence confirming it', content: { 'text/plain': { schema: z.string() } } }, ...errors(404) },
+    responses: {
+      200: { description: 'a sentence confirming it', content: { 'text/plain': { schema: z.string() } } },
+      ...errors(404),
+    },
   });
   registry.registerPath({
     method: 'post',

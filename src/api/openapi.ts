@@ -30,7 +30,8 @@ export function buildOpenApiDocument(describers: RouteDescriber[] = DESCRIBERS):
     info: {
       title: 'mailroom',
       version: '1',
-      description: 'Background tasks of the emailing SaaS: exports, imports, sends, schedules, and the user’s view of them.',
+      description:
+        'Background tasks of the emailing SaaS: exports, imports, sends, schedules, and the user’s view of them.',
     },
   });
 }

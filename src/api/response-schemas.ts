@@ -16,7 +16,9 @@ export const ErrorBody = z
   })
   .meta({ id: 'Error' });
 
-export const Progress = z.object({ phase: z.string(), done: z.number().int().min(0), total: z.number().int().min(0) }).meta({ id: 'Progress' });
+export const Progress = z
+  .object({ phase: z.string(), done: z.number().int().min(0), total: z.number().int().min(0) })
+  .meta({ id: 'Progress' });
 
 const TaskLinks = z.object({ self: z.string() });
 
@@ -42,7 +44,10 @@ export const ImportResult = z
     created: z.number().int(),
     updated: z.number().int(),
     invalid: z.number().int(),
-    invalidRows: z.array(z.object({ line: z.number().int(), reason: z.string() })).max(100).describe('the first invalid rows'),
+    invalidRows: z
+      .array(z.object({ line: z.number().int(), reason: z.string() }))
+      .max(100)
+      .describe('the first invalid rows'),
   })
   .meta({ id: 'ImportResult' });
 
@@ -64,8 +69,14 @@ export const TaskView = z
     kind: TaskKind,
     status: TaskStatus,
     progress: Progress,
-    result: z.union([ExportResult, ImportResult, SendResult]).optional().describe('once COMPLETED; its shape follows the kind'),
-    error: z.object({ code: z.string(), message: z.string() }).optional().describe('once FAILED, CANCELED, TERMINATED or TIMED_OUT'),
+    result: z
+      .union([ExportResult, ImportResult, SendResult])
+      .optional()
+      .describe('once COMPLETED; its shape follows the kind'),
+    error: z
+      .object({ code: z.string(), message: z.string() })
+      .optional()
+      .describe('once FAILED, CANCELED, TERMINATED or TIMED_OUT'),
     startedAt: z.string(),
     closedAt: z.string().optional(),
     links: TaskLinks,
@@ -75,14 +86,21 @@ export const TaskView = z
 export const TaskList = z.object({ items: z.array(TaskView), next: z.string().optional() }).meta({ id: 'TaskList' });
 
 export const CancelAccepted = z
-  .object({ taskId: z.string(), cancelRequested: z.literal(true), links: z.object({ self: z.string(), events: z.string() }) })
+  .object({
+    taskId: z.string(),
+    cancelRequested: z.literal(true),
+    links: z.object({ self: z.string(), events: z.string() }),
+  })
   .meta({ id: 'CancelAccepted' });
 
 /** The data of a `progress` event: what changed, without the rest of the task. */
-export const TaskProgress = z.object({ taskId: z.string(), status: z.literal('RUNNING'), progress: Progress }).meta({ id: 'TaskProgress' });
+export const TaskProgress = z
+  .object({ taskId: z.string(), status: z.literal('RUNNING'), progress: Progress })
+  .meta({ id: 'TaskProgress' });
 
 /** A JSON payload inside an event's `data` line, validated by its own schema (JSON Schema's content keywords). */
-const jsonData = (ref: string) => z.string().meta({ contentMediaType: 'application/json', contentSchema: { $ref: `#/components/schemas/${ref}` } });
+const jsonData = (ref: string) =>
+  z.string().meta({ contentMediaType: 'application/json', contentSchema: { $ref: `#/components/schemas/${ref}` } });
 
 /**
  * One Server-Sent Event of `GET /v1/tasks/{taskId}/events`: `progress` when status or progress changed,
@@ -118,7 +136,9 @@ export const NewsletterSummary = z
   })
   .meta({ id: 'NewsletterSummary' });
 
-export const NewsletterList = z.object({ items: z.array(NewsletterSummary), next: z.number().int().optional() }).meta({ id: 'NewsletterList' });
+export const NewsletterList = z
+  .object({ items: z.array(NewsletterSummary), next: z.number().int().optional() })
+  .meta({ id: 'NewsletterList' });
 
 export const Newsletter = z
   .object({

@@ -18,7 +18,11 @@ export const NewsletterDraft = z.strictObject({
 });
 
 // Scheduled runs' ids end in Temporal's RFC 3339 time, hence the colon.
-export const TaskId = z.string().min(1).max(300).regex(/^[\w.:-]+$/, 'not a task id');
+export const TaskId = z
+  .string()
+  .min(1)
+  .max(300)
+  .regex(/^[\w.:-]+$/, 'not a task id');
 
 export const TaskStatus = z.enum(['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'TIMED_OUT']);
 export const TaskKind = z.enum(['export', 'send', 'import']);
@@ -35,13 +39,24 @@ export const NewsletterListQuery = z.strictObject({
   cursor: id.optional(),
 });
 
-export const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
-export const NotificationId = z.string().min(1).max(100).regex(/^ntf_[\w-]+$/, 'not a notification id');
+export const NotificationId = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^ntf_[\w-]+$/, 'not a notification id');
 
 export const NotificationListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(100),
 });
 
 /** The body of `POST /v1/contacts/import`: CSV text, streamed to a file, never parsed here. */
-export const ContactsCsv = z.string().min(1).describe('CSV: email, first name, last name (further columns ignored), an optional header row naming them');
+export const ContactsCsv = z
+  .string()
+  .min(1)
+  .describe('CSV: email, first name, last name (further columns ignored), an optional header row naming them');

@@ -8,7 +8,10 @@ import { worker } from './commands/worker';
 
 const program = new Command('mailroom').description('Background tasks of the emailing SaaS, on Temporal.');
 
-program.command('dev').description('start Temporal (if needed), migrate, seed, and run worker and API together').action(action(dev));
+program
+  .command('dev')
+  .description('start Temporal (if needed), migrate, seed, and run worker and API together')
+  .action(action(dev));
 program.command('api').description('run the HTTP API').action(action(api));
 program.command('worker').description('run the Temporal worker').action(action(worker));
 program.command('migrate').description('bring the database schema up to date').action(action(migrate));

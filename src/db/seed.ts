@@ -8,8 +8,61 @@ export const HEADLINE_SUBJECT = 'Spring collection: the big launch';
 export const SMALL_SUBJECT = 'Welcome to our newsletter';
 export const DRAFT_SUBJECT = 'Summer sale preview';
 
-const FIRST_NAMES = ['Ada', 'Bruno', 'Chloé', 'Dmitri', 'Emma', 'Farid', 'Greta', 'Hugo', 'Ines', 'Jonas', 'Keiko', 'Liam', 'Maya', 'Nils', 'Olga', 'Pablo', 'Quinn', 'Rosa', 'Sami', 'Tara', 'Ugo', 'Vera', 'Wen', 'Xavier', 'Yara', 'Zoé'];
-const LAST_NAMES = ['Adams', 'Berg', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'García', 'Haddad', 'Ivanova', 'Jensen', 'Kowalski', 'Lambert', 'Moreau', 'Nakamura', "O'Brien", 'Petit', 'Quint', 'Rossi', 'Schmidt', 'Tanaka', 'Ueda', 'Vidal', 'Weber', 'Yilmaz', 'Zhang'];
+const FIRST_NAMES = [
+  'Ada',
+  'Bruno',
+  'Chloé',
+  'Dmitri',
+  'Emma',
+  'Farid',
+  'Greta',
+  'Hugo',
+  'Ines',
+  'Jonas',
+  'Keiko',
+  'Liam',
+  'Maya',
+  'Nils',
+  'Olga',
+  'Pablo',
+  'Quinn',
+  'Rosa',
+  'Sami',
+  'Tara',
+  'Ugo',
+  'Vera',
+  'Wen',
+  'Xavier',
+  'Yara',
+  'Zoé',
+];
+const LAST_NAMES = [
+  'Adams',
+  'Berg',
+  'Costa',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'García',
+  'Haddad',
+  'Ivanova',
+  'Jensen',
+  'Kowalski',
+  'Lambert',
+  'Moreau',
+  'Nakamura',
+  "O'Brien",
+  'Petit',
+  'Quint',
+  'Rossi',
+  'Schmidt',
+  'Tanaka',
+  'Ueda',
+  'Vidal',
+  'Weber',
+  'Yilmaz',
+  'Zhang',
+];
 // Names a contact-import really brings: a spreadsheet would run these as formulas unless neutralised.
 const HOSTILE_NAMES: Array<[string, string]> = [
   ['=HYPERLINK("http://evil.example","Click")', 'Formula'],
@@ -52,7 +105,11 @@ export interface SeedResult {
 export async function seedDemoTenant(database: Database, options: SeedOptions): Promise<SeedResult | undefined> {
   const { db } = database;
   await ensureTenant(db, DEMO_TENANT, 'Demo Company');
-  const existing = await db.selectFrom('newsletters').select('id').where('tenant_id', '=', DEMO_TENANT).executeTakeFirst();
+  const existing = await db
+    .selectFrom('newsletters')
+    .select('id')
+    .where('tenant_id', '=', DEMO_TENANT)
+    .executeTakeFirst();
   if (existing) return undefined;
 
   const n = options.contacts;
@@ -69,17 +126,44 @@ export async function seedDemoTenant(database: Database, options: SeedOptions): 
     const firstContactId = await nextId(trx, 'contacts');
     const headline = await trx
       .insertInto('newsletters')
-      .values({ tenant_id: DEMO_TENANT, subject: HEADLINE_SUBJECT, from_address: null, html: '<h1>Spring</h1><p>Hello {{first_name}}!</p>', text: 'Hello {{first_name}}!', status: 'sent', created_at: iso(0), sent_at: iso(60_000) })
+      .values({
+        tenant_id: DEMO_TENANT,
+        subject: HEADLINE_SUBJECT,
+        from_address: null,
+        html: '<h1>Spring</h1><p>Hello {{first_name}}!</p>',
+        text: 'Hello {{first_name}}!',
+        status: 'sent',
+        created_at: iso(0),
+        sent_at: iso(60_000),
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const small = await trx
       .insertInto('newsletters')
-      .values({ tenant_id: DEMO_TENANT, subject: SMALL_SUBJECT, from_address: null, html: '<p>Welcome, {{first_name}}.</p>', text: 'Welcome, {{first_name}}.', status: 'sent', created_at: iso(1_000), sent_at: iso(61_000) })
+      .values({
+        tenant_id: DEMO_TENANT,
+        subject: SMALL_SUBJECT,
+        from_address: null,
+        html: '<p>Welcome, {{first_name}}.</p>',
+        text: 'Welcome, {{first_name}}.',
+        status: 'sent',
+        created_at: iso(1_000),
+        sent_at: iso(61_000),
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const draft = await trx
       .insertInto('newsletters')
-      .values({ tenant_id: DEMO_TENANT, subject: DRAFT_SUBJECT, from_address: null, html: '<p>Hi {{first_name}}, summer is coming.</p>', text: 'Hi {{first_name}}, summer is coming.', status: 'draft', created_at: iso(2_000), sent_at: null })
+      .values({
+        tenant_id: DEMO_TENANT,
+        subject: DRAFT_SUBJECT,
+        from_address: null,
+        html: '<p>Hi {{first_name}}, summer is coming.</p>',
+        text: 'Hi {{first_name}}, summer is coming.',
+        status: 'draft',
+        created_at: iso(2_000),
+        sent_at: null,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
 
@@ -115,18 +199,33 @@ export async function seedDemoTenant(database: Database, options: SeedOptions): 
     }
     if (database.dialect === 'postgres') {
       // Explicit ids bypass the sequence; move it past them.
-      await sql`select setval(pg_get_serial_sequence('contacts', 'id'), (select coalesce(max(id), 0) + 1 from contacts), false)`.execute(trx);
+      await sql`select setval(pg_get_serial_sequence('contacts', 'id'), (select coalesce(max(id), 0) + 1 from contacts), false)`.execute(
+        trx,
+      );
     }
-    return { tenantId: DEMO_TENANT, contacts: n, newsletters: { headline: headline.id, small: small.id, draft: draft.id } };
+    return {
+      tenantId: DEMO_TENANT,
+      contacts: n,
+      newsletters: { headline: headline.id, small: small.id, draft: draft.id },
+    };
   });
 }
 
 async function nextId(trx: Transaction<DatabaseSchema>, table: 'contacts'): Promise<number> {
-  const row = await trx.selectFrom(table).select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+  const row = await trx
+    .selectFrom(table)
+    .select((eb) => eb.fn.max('id').as('max'))
+    .executeTakeFirst();
   return Number(row?.max ?? 0) + 1;
 }
 
-function fakeDelivery(newsletterId: number, contactId: number, i: number, random: () => number, unsubscribed: number): Insertable<DeliveryTable> {
+function fakeDelivery(
+  newsletterId: number,
+  contactId: number,
+  i: number,
+  random: () => number,
+  unsubscribed: number,
+): Insertable<DeliveryTable> {
   const roll = random();
   const status: DeliveryStatus = roll < 0.02 ? 'failed' : roll < 0.05 ? 'bounced' : 'sent';
   const delivered = status === 'sent';

@@ -9,14 +9,16 @@ export interface ContactColumns {
   lastName?: number;
 }
 
-export type ContactRow = { ok: true; email: string; firstName?: string; lastName?: string } | { ok: false; reason: string };
+export type ContactRow =
+  { ok: true; email: string; firstName?: string; lastName?: string } | { ok: false; reason: string };
 
 /** Without a header: email, first name, last name, in that order. */
 export const POSITIONAL_COLUMNS: ContactColumns = { email: 0, firstName: 1, lastName: 2 };
 
 const MAX_NAME = 200;
 // ASCII addresses as mail servers accept them: a dot-atom local part, a domain of labels and a TLD.
-const EMAIL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+const EMAIL =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 const NAMES: Record<keyof ContactColumns, string[]> = {
@@ -32,7 +34,8 @@ const normaliseHeading = (cell: string) =>
     .toLowerCase()
     .replace(/[^a-z]/g, '');
 
-export const isEmail = (text: string): boolean => text.length <= 254 && EMAIL.test(text) && text.split('@')[0]!.length <= 64;
+export const isEmail = (text: string): boolean =>
+  text.length <= 254 && EMAIL.test(text) && text.split('@')[0]!.length <= 64;
 
 /**
  * Columns named by the first record if it is a header: none of its cells is an address and one of them

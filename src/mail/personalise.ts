@@ -12,7 +12,11 @@ const escapeHtml = (text: string) =>
  * name cannot inject markup. An unknown placeholder is left as written.
  */
 export function personalise(template: string, recipient: Recipient, format: 'text' | 'html'): string {
-  const values: Record<string, string> = { first_name: recipient.firstName, last_name: recipient.lastName, email: recipient.email };
+  const values: Record<string, string> = {
+    first_name: recipient.firstName,
+    last_name: recipient.lastName,
+    email: recipient.email,
+  };
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => {
     const value = values[name];
     if (value === undefined) return whole;

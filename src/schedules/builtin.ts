@@ -1,6 +1,11 @@
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import { TaskKindKey, type DailyDigestInput, type MaintenanceKind, type PurgeExpiredExportsInput } from '../shared/contracts';
+import {
+  TaskKindKey,
+  type DailyDigestInput,
+  type MaintenanceKind,
+  type PurgeExpiredExportsInput,
+} from '../shared/contracts';
 import type { Settings } from '../settings';
 
 export type BuiltinSettings = Pick<Settings, 'taskQueue' | 'digestCron' | 'digestTimezone'>;

@@ -60,7 +60,11 @@ export interface Recurrence {
 }
 
 /** The Temporal ScheduleSpec of a validated recurrence. */
-export function toScheduleSpec(recurrence: Recurrence): { cronExpressions?: string[]; intervals?: Array<{ every: number }>; timezone?: string } {
+export function toScheduleSpec(recurrence: Recurrence): {
+  cronExpressions?: string[];
+  intervals?: Array<{ every: number }>;
+  timezone?: string;
+} {
   const timezone = recurrence.timezone ?? 'UTC';
   if (recurrence.cron !== undefined) return { cronExpressions: [normaliseCron(recurrence.cron)], timezone };
   const every = recurrence.every === undefined ? undefined : intervalMs(recurrence.every);

@@ -4,10 +4,23 @@ import type { Kysely } from 'kysely';
 import { HttpError, notFound } from '../api/errors';
 import type { ScheduleCreateBody, SchedulePatchBody } from '../api/schemas/schedules';
 import { findNewsletter } from '../db/queries/newsletters';
-import { deleteOwnSchedule, findOwnSchedule, insertSchedule, listOwnSchedules, updateOwnSchedule } from '../db/queries/schedules';
+import {
+  deleteOwnSchedule,
+  findOwnSchedule,
+  insertSchedule,
+  listOwnSchedules,
+  updateOwnSchedule,
+} from '../db/queries/schedules';
 import { now, type DatabaseSchema, type ScheduleTable } from '../db/schema';
 import { toScheduleSpec } from '../schedules/spec';
-import { scheduledExportWorkflowIdPrefix, TaskKindKey, TenantIdKey, UserIdKey, type ExportNewsletterStatsInput, type TaskOwner } from '../shared/contracts';
+import {
+  scheduledExportWorkflowIdPrefix,
+  TaskKindKey,
+  TenantIdKey,
+  UserIdKey,
+  type ExportNewsletterStatsInput,
+  type TaskOwner,
+} from '../shared/contracts';
 import type { Settings } from '../settings';
 import { decodePageCursor, encodePageCursor } from './page-cursor';
 
@@ -80,7 +93,10 @@ export class ScheduleService {
     return this.view(await this.own(owner, id));
   }
 
-  async list(owner: TaskOwner, query: { limit: number; cursor?: string }): Promise<{ items: ScheduleView[]; next?: string }> {
+  async list(
+    owner: TaskOwner,
+    query: { limit: number; cursor?: string },
+  ): Promise<{ items: ScheduleView[]; next?: string }> {
     const before = query.cursor ? decodePageCursor(query.cursor) : undefined;
     const rows = await listOwnSchedules(this.db, owner, { limit: query.limit, before });
     const items = await Promise.all(rows.map((row) => this.view(row)));
@@ -91,7 +107,12 @@ export class ScheduleService {
   /** Temporal first: a spec the server refuses leaves the stored schedule as it was. */
   async update(owner: ScheduleOwner, id: string, patch: SchedulePatchBody): Promise<ScheduleView> {
     const current = await this.own(owner, id);
-    const recurrence = patch.cron !== undefined ? { cron: patch.cron, every: null } : patch.every !== undefined ? { cron: null, every: patch.every } : {};
+    const recurrence =
+      patch.cron !== undefined
+        ? { cron: patch.cron, every: null }
+        : patch.every !== undefined
+          ? { cron: null, every: patch.every }
+          : {};
     const next: ScheduleTable = {
       ...current,
       ...recurrence,
@@ -104,7 +125,11 @@ export class ScheduleService {
     try {
       await this.temporal.schedule.getHandle(id).update((described) => ({
         ...definition,
-        state: { paused: described.state.paused, note: described.state.note, remainingActions: described.state.remainingActions },
+        state: {
+          paused: described.state.paused,
+          note: described.state.note,
+          remainingActions: described.state.remainingActions,
+        },
       }));
     } catch (error) {
       if (error instanceof ScheduleNotFoundError) missingSchedule(error);
@@ -129,7 +154,10 @@ export class ScheduleService {
   /** The note shows in the Web UI and in the schedule's view. */
   async pause(owner: ScheduleOwner, id: string, note?: string): Promise<void> {
     await this.own(owner, id);
-    await this.temporal.schedule.getHandle(id).pause(note ?? `paused by ${owner.email}`).catch(missingSchedule);
+    await this.temporal.schedule
+      .getHandle(id)
+      .pause(note ?? `paused by ${owner.email}`)
+      .catch(missingSchedule);
   }
 
   async unpause(owner: ScheduleOwner, id: string): Promise<void> {
@@ -143,7 +171,11 @@ export class ScheduleService {
     const handle = this.temporal.schedule.getHandle(id);
     const described = await handle.describe().catch(missingSchedule);
     if (described.info.runningActions.length > 0) {
-      throw new HttpError(409, 'run_in_progress', 'a run of this schedule is in progress; try again when it has finished');
+      throw new HttpError(
+        409,
+        'run_in_progress',
+        'a run of this schedule is in progress; try again when it has finished',
+      );
     }
     await handle.trigger('SKIP').catch(missingSchedule);
   }
@@ -175,7 +207,11 @@ export class ScheduleService {
       { key: TaskKindKey, value: 'export' },
     ];
     return {
-      spec: toScheduleSpec({ cron: row.cron ?? undefined, every: row.every ?? undefined, timezone: row.timezone ?? undefined }),
+      spec: toScheduleSpec({
+        cron: row.cron ?? undefined,
+        every: row.every ?? undefined,
+        timezone: row.timezone ?? undefined,
+      }),
       action: {
         type: 'startWorkflow',
         workflowType: 'exportNewsletterStats',
@@ -215,7 +251,11 @@ export class ScheduleService {
       ...(described.state.note ? { note: described.state.note } : {}),
       ...(nextRunAt ? { nextRunAt } : {}),
       recentRuns: described.info.recentActions
-        .map((run) => ({ taskId: run.action.workflow.workflowId, scheduledAt: run.scheduledAt.toISOString(), startedAt: run.takenAt.toISOString() }))
+        .map((run) => ({
+          taskId: run.action.workflow.workflowId,
+          scheduledAt: run.scheduledAt.toISOString(),
+          startedAt: run.takenAt.toISOString(),
+        }))
         .reverse(),
       ...stamps,
     };
@@ -231,6 +271,11 @@ function specRefusal(error: unknown, row: ScheduleTable): unknown {
 
 /** The row is there but an operator removed the Temporal schedule: the caller can only delete it. */
 function missingSchedule(error: unknown): never {
-  if (error instanceof ScheduleNotFoundError) throw new HttpError(409, 'schedule_missing', 'this schedule no longer exists in Temporal; delete it and create it again');
+  if (error instanceof ScheduleNotFoundError)
+    throw new HttpError(
+      409,
+      'schedule_missing',
+      'this schedule no longer exists in Temporal; delete it and create it again',
+    );
   throw error;
 }

@@ -1,12 +1,26 @@
 import crypto from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { findOwnTask, findTaskByIdempotencyKey, listOwnTasks, recordTask } from '../db/queries/tasks';
 import { addNotification } from '../db/queries/notifications';
 import { now, type DatabaseSchema, type TaskTable } from '../db/schema';
 import { HttpError, notFound } from '../api/errors';
-import { PROGRESS_QUERY, TaskKindKey, TenantIdKey, UserIdKey, type Progress, type TaskKind, type TaskOwner } from '../shared/contracts';
+import {
+  PROGRESS_QUERY,
+  TaskKindKey,
+  TenantIdKey,
+  UserIdKey,
+  type Progress,
+  type TaskKind,
+  type TaskOwner,
+} from '../shared/contracts';
 import { decodePageCursor, encodePageCursor } from './page-cursor';
 
 export type TaskStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELED' | 'TERMINATED' | 'TIMED_OUT';
@@ -50,7 +64,10 @@ export class TaskService {
    * workflow is visible to its owner.
    */
   async start<A extends unknown[]>(start: TaskStart<A>): Promise<{ task: TaskTable; created: boolean }> {
-    const requestHash = crypto.createHash('sha256').update(JSON.stringify([start.kind, start.request])).digest('hex');
+    const requestHash = crypto
+      .createHash('sha256')
+      .update(JSON.stringify([start.kind, start.request]))
+      .digest('hex');
     const requestKey = start.idempotencyKey
       ? crypto.createHash('sha256').update(`${start.owner.userId}\n${start.idempotencyKey}`).digest('hex').slice(0, 20)
       : crypto.randomBytes(10).toString('hex');
@@ -71,7 +88,8 @@ export class TaskService {
     const recorded = await findOwnTask(this.db, start.owner, task.id);
     if (!recorded) {
       // Lost a race on the idempotency key with a different request.
-      const winner = start.idempotencyKey && (await findTaskByIdempotencyKey(this.db, start.owner, start.idempotencyKey));
+      const winner =
+        start.idempotencyKey && (await findTaskByIdempotencyKey(this.db, start.owner, start.idempotencyKey));
       if (winner) return { task: this.sameRequest(winner, requestHash), created: false };
       throw new Error(`task ${task.id} could not be recorded`);
     }
@@ -90,7 +108,8 @@ export class TaskService {
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-        if (recorded.created_at === task.created_at) await this.db.deleteFrom('tasks').where('id', '=', task.id).execute();
+        if (recorded.created_at === task.created_at)
+          await this.db.deleteFrom('tasks').where('id', '=', task.id).execute();
         throw error;
       }
     }
@@ -99,7 +118,11 @@ export class TaskService {
 
   private sameRequest(existing: TaskTable, requestHash: string): TaskTable {
     if (existing.request_hash !== requestHash) {
-      throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used with a different request');
+      throw new HttpError(
+        422,
+        'idempotency_key_reused',
+        'this Idempotency-Key was already used with a different request',
+      );
     }
     return existing;
   }
@@ -130,7 +153,8 @@ export class TaskService {
     const task = await findOwnTask(this.db, owner, taskId);
     if (!task) throw notFound('task');
     const handle = this.handle(task.id);
-    const closed = () => new HttpError(409, 'task_closed', 'this task has already finished; there is nothing to cancel');
+    const closed = () =>
+      new HttpError(409, 'task_closed', 'this task has already finished; there is nothing to cancel');
     const description = await handle.describe().catch(() => undefined);
     if (description && toTaskStatus(description.status.name) !== 'RUNNING') throw closed();
     try {
@@ -148,7 +172,12 @@ export class TaskService {
 
   private async view(task: TaskTable): Promise<TaskView> {
     const handle = this.handle(task.id);
-    const base = { taskId: task.id, kind: task.kind, startedAt: task.created_at, links: { self: `/v1/tasks/${task.id}` } };
+    const base = {
+      taskId: task.id,
+      kind: task.kind,
+      startedAt: task.created_at,
+      links: { self: `/v1/tasks/${task.id}` },
+    };
     let description;
     try {
       description = await handle.describe();
@@ -167,16 +196,27 @@ export class TaskService {
       return { ...base, status, closedAt, result, progress: { phase: 'done', done, total: done } };
     } catch (error) {
       const cause = (error instanceof WorkflowFailedError ? (error.cause?.cause ?? error.cause) : undefined) as
-        | { type?: string; message?: string }
-        | undefined;
+        { type?: string; message?: string } | undefined;
       const code = cause?.type ?? status.toLowerCase();
       const predicate = CLOSED_WITHOUT_FAILURE[status];
       const message = predicate ? `the task ${predicate}` : (cause?.message ?? (error as Error).message);
       if (status === 'TERMINATED' || status === 'TIMED_OUT') {
         // No workflow code ran to say so: the task's one notification is written here, once.
-        await addNotification(this.db, { tenantId: task.tenant_id, userId: task.user_id, taskId: task.id, kind: task.kind, message: `Your ${task.kind} task ${predicate}.` });
+        await addNotification(this.db, {
+          tenantId: task.tenant_id,
+          userId: task.user_id,
+          taskId: task.id,
+          kind: task.kind,
+          message: `Your ${task.kind} task ${predicate}.`,
+        });
       }
-      return { ...base, status, closedAt, error: { code, message }, progress: await queryProgress(handle, status.toLowerCase()) };
+      return {
+        ...base,
+        status,
+        closedAt,
+        error: { code, message },
+        progress: await queryProgress(handle, status.toLowerCase()),
+      };
     }
   }
 }
@@ -206,5 +246,7 @@ function toTaskStatus(name: string): TaskStatus {
 async function queryProgress(handle: WorkflowHandle, fallbackPhase = 'queued'): Promise<Progress> {
   const fallback: Progress = { phase: fallbackPhase, done: 0, total: 0 };
   // A deadline on the call itself, not a race: an unanswered query must not linger and be retried.
-  return handle.client.withDeadline(Date.now() + 3_000, () => handle.query<Progress>(PROGRESS_QUERY)).catch(() => fallback);
+  return handle.client
+    .withDeadline(Date.now() + 3_000, () => handle.query<Progress>(PROGRESS_QUERY))
+    .catch(() => fallback);
 }

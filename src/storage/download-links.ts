@@ -11,13 +11,15 @@ export interface DownloadClaim {
 }
 
 export type TokenCheck =
-  | { ok: true; claim: DownloadClaim }
-  | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' };
+  { ok: true; claim: DownloadClaim } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' };
 
-const sign = (payload: string, secret: string) => crypto.createHmac('sha256', secret).update(payload).digest('base64url');
+const sign = (payload: string, secret: string) =>
+  crypto.createHmac('sha256', secret).update(payload).digest('base64url');
 
 export function signDownloadToken(claim: DownloadClaim, secret: string): string {
-  const payload = Buffer.from(JSON.stringify({ e: claim.exportId, x: Math.floor(claim.expiresAt.getTime() / 1000) })).toString('base64url');
+  const payload = Buffer.from(
+    JSON.stringify({ e: claim.exportId, x: Math.floor(claim.expiresAt.getTime() / 1000) }),
+  ).toString('base64url');
   return `${payload}.${sign(payload, secret)}`;
 }
 

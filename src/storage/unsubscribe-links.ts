@@ -8,7 +8,10 @@ export function signUnsubscribeToken(tenantId: string, contactId: number, secret
   return `${tenantId}.${contactId}.${mac(tenantId, contactId, secret)}`;
 }
 
-export function verifyUnsubscribeToken(token: string, secret: string): { tenantId: string; contactId: number } | undefined {
+export function verifyUnsubscribeToken(
+  token: string,
+  secret: string,
+): { tenantId: string; contactId: number } | undefined {
   const match = /^([a-z0-9][a-z0-9-]{0,62})\.(\d{1,10})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return undefined;
   const [, tenantId, id, signature] = match as unknown as [string, string, string, string];

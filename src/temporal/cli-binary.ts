@@ -7,7 +7,11 @@ import { execFileSync } from 'node:child_process';
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 
 const cacheDir = () =>
-  path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'mailroom', `temporal-${TEMPORAL_CLI_VERSION}`);
+  path.join(
+    process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'),
+    'mailroom',
+    `temporal-${TEMPORAL_CLI_VERSION}`,
+  );
 
 function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
@@ -39,7 +43,9 @@ export function findTemporalCli(log: (line: string) => void = () => {}): string 
   if (fs.existsSync(cached)) return cached;
   const go = onPath('go');
   if (!go) return undefined;
-  log(`building the temporal CLI ${TEMPORAL_CLI_VERSION} with go install into ${cacheDir()} (first time only, a few minutes)…`);
+  log(
+    `building the temporal CLI ${TEMPORAL_CLI_VERSION} with go install into ${cacheDir()} (first time only, a few minutes)…`,
+  );
   fs.mkdirSync(cacheDir(), { recursive: true });
   execFileSync(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
     env: { ...process.env, GOBIN: cacheDir(), GOFLAGS: '-mod=mod' },

@@ -29,7 +29,18 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const ip = options.ip ?? '127.0.0.1';
   const address = `${ip}:${options.port}`;
   fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
-  const args = ['server', 'start-dev', '--db-filename', options.dbFile, '--ip', ip, '--port', String(options.port), '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    options.dbFile,
+    '--ip',
+    ip,
+    '--port',
+    String(options.port),
+    '--log-level',
+    'warn',
+  ];
   if (options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
   for (const name of CUSTOM_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=Keyword`);
@@ -55,7 +66,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await stop();
     throw error;
   }
-  return { address, uiUrl: options.uiPort === undefined ? undefined : `http://${ip}:${options.uiPort}`, process: child, stop };
+  return {
+    address,
+    uiUrl: options.uiPort === undefined ? undefined : `http://${ip}:${options.uiPort}`,
+    process: child,
+    stop,
+  };
 }
 
 /** A loopback port free right now (the OS picks it). */
@@ -74,7 +90,10 @@ export async function freePort(): Promise<number> {
  * A headless dev server on free ports, for tests and benchmarks. The CLI picks its HTTP API port itself,
  * and on a busy machine another process can take it first: then it starts again on other ports.
  */
-export async function startDevServerOnFreePort(options: Omit<DevServerOptions, 'port' | 'uiPort'>, attempts = 3): Promise<DevServer> {
+export async function startDevServerOnFreePort(
+  options: Omit<DevServerOptions, 'port' | 'uiPort'>,
+  attempts = 3,
+): Promise<DevServer> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startDevServer({ ...options, port: await freePort() });

@@ -8,7 +8,8 @@ import { ExportFiles } from '../storage/export-files';
 /** Builds the database, mailer and file store once per worker process. */
 export function buildActivityDeps(settings: Settings): ActivityDeps & { close(): Promise<void> } {
   const database = connectDatabase(settings.databaseUrl);
-  const readDatabase = database.dialect === 'sqlite' ? connectDatabase(settings.databaseUrl, { readonly: true }) : database;
+  const readDatabase =
+    database.dialect === 'sqlite' ? connectDatabase(settings.databaseUrl, { readonly: true }) : database;
   const mailer = createMailer(settings);
   return {
     settings,

@@ -13,7 +13,11 @@ const retry = (maximumAttempts: number): ActivityOptions['retry'] => ({
 export const QUICK: ActivityOptions = { startToCloseTimeout: '1 minute', retry: retry(10) };
 
 /** Long work that heartbeats its cursor: a dead worker is noticed within the heartbeat timeout. */
-export const LONG: ActivityOptions = { startToCloseTimeout: '30 minutes', heartbeatTimeout: '10 seconds', retry: retry(20) };
+export const LONG: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: retry(20),
+};
 
 /** SMTP: transient failures (connection refused, 4xx) retry with backoff, for up to about an hour. */
 export const EMAIL: ActivityOptions = { startToCloseTimeout: '2 minutes', retry: retry(15) };

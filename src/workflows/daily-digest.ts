@@ -23,11 +23,18 @@ interface DigestState {
  * Started every day by the built-in schedule: emails each user of every tenant that sent something
  * yesterday (in the configured zone) that day's figures, tenant by tenant, once per user and day.
  */
-export async function dailyDigest(input: DailyDigestInput, state?: DigestState): Promise<{ date: string; tenants: number; emails: number }> {
+export async function dailyDigest(
+  input: DailyDigestInput,
+  state?: DigestState,
+): Promise<{ date: string; tenants: number; emails: number }> {
   const info = workflowInfo();
   const quick = proxyActivities<MainActivities>(QUICK);
   // One call sends to all of a tenant's users: heartbeats let a retry resume after the last one.
-  const email = proxyActivities<EmailQueueActivities>({ ...EMAIL, heartbeatTimeout: '30 seconds', taskQueue: emailTaskQueue(info.taskQueue) });
+  const email = proxyActivities<EmailQueueActivities>({
+    ...EMAIL,
+    heartbeatTimeout: '30 seconds',
+    taskQueue: emailTaskQueue(info.taskQueue),
+  });
   const limit = input.batchSize ?? DEFAULT_BATCH;
 
   let progress: Progress = { phase: 'preparing', done: state?.tenants ?? 0, total: 0 };

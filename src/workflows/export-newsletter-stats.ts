@@ -1,7 +1,22 @@
-import { ActivityCancellationType, CancellationScope, ContinueAsNew, continueAsNew, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  CancellationScope,
+  ContinueAsNew,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { EmailQueueActivities, MainActivities } from '../activities';
 import type { PreparedExport } from '../activities/export-stats';
-import { emailTaskQueue, type ExportCursor, type ExportNewsletterStatsInput, type ExportNewsletterStatsResult, type Progress } from '../shared/contracts';
+import {
+  emailTaskQueue,
+  type ExportCursor,
+  type ExportNewsletterStatsInput,
+  type ExportNewsletterStatsResult,
+  type Progress,
+} from '../shared/contracts';
 import { EMAIL, LONG, QUICK } from './activity-options';
 import { failureReason } from './failure-reason';
 import { progressQuery } from './progress';
@@ -26,7 +41,10 @@ export async function exportNewsletterStats(
   const info = workflowInfo();
   const quick = proxyActivities<MainActivities>(QUICK);
   // On cancel, wait until the chunk stops writing, so the clean-up below removes a file no one still writes.
-  const long = proxyActivities<MainActivities>({ ...LONG, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED });
+  const long = proxyActivities<MainActivities>({
+    ...LONG,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
   const email = proxyActivities<EmailQueueActivities>({ ...EMAIL, taskQueue: emailTaskQueue(info.taskQueue) });
   const owner = { tenantId: input.tenantId, userId: input.userId };
 
@@ -38,7 +56,12 @@ export async function exportNewsletterStats(
   try {
     // A run started by a user schedule enters itself among its owner's tasks (once, not after continue-as-new).
     if (input.scheduleId && !state) {
-      await quick.recordScheduledTask({ ...owner, taskId: info.workflowId, kind: 'export', startedAt: info.startTime.toISOString() });
+      await quick.recordScheduledTask({
+        ...owner,
+        taskId: info.workflowId,
+        kind: 'export',
+        startedAt: info.startTime.toISOString(),
+      });
     }
     prepared ??= await quick.prepareExport({ ...owner, newsletterId: input.newsletterId });
     let cursor: ExportCursor = state?.cursor ?? { afterContactId: 0, rows: 0, bytes: 0 };
@@ -100,7 +123,9 @@ export async function exportNewsletterStats(
         ...owner,
         taskId: info.workflowId,
         kind: 'export',
-        message: cancelled ? `Your export of ${subject} was cancelled.` : `Your export of ${subject} failed: ${failureReason(error)}.`,
+        message: cancelled
+          ? `Your export of ${subject} was cancelled.`
+          : `Your export of ${subject} failed: ${failureReason(error)}.`,
         link: published?.downloadUrl,
       });
     });

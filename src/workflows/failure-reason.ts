@@ -12,7 +12,10 @@ const REASONS: Record<string, string> = {
 /** A failure in words a user understands: known causes by name, anything else as a retriable fault. */
 export function failureReason(error: unknown): string {
   let cause: unknown = error;
-  while (cause instanceof ActivityFailure || (cause instanceof TemporalFailure && !(cause instanceof ApplicationFailure) && cause.cause)) {
+  while (
+    cause instanceof ActivityFailure ||
+    (cause instanceof TemporalFailure && !(cause instanceof ApplicationFailure) && cause.cause)
+  ) {
     cause = (cause as TemporalFailure).cause;
   }
   if (cause instanceof ApplicationFailure && cause.type && REASONS[cause.type]) return REASONS[cause.type]!;

@@ -1,13 +1,37 @@
-import { ActivityCancellationType, ApplicationFailure, CancellationScope, ContinueAsNew, continueAsNew, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { MainActivities } from '../activities';
-import { ErrorType, type ImportContactsInput, type ImportContactsResult, type ImportCursor, type Progress } from '../shared/contracts';
+import {
+  ErrorType,
+  type ImportContactsInput,
+  type ImportContactsResult,
+  type ImportCursor,
+  type Progress,
+} from '../shared/contracts';
 import { LONG, QUICK } from './activity-options';
 import { failureReason } from './failure-reason';
 import { progressQuery } from './progress';
 
 /** Rows per activity call: the grain of the workflow's progress and of its history. */
 const DEFAULT_CHUNK_ROWS = 20_000;
-const INITIAL_CURSOR: ImportCursor = { bytes: 0, line: 0, rows: 0, created: 0, updated: 0, invalid: 0, invalidRows: [] };
+const INITIAL_CURSOR: ImportCursor = {
+  bytes: 0,
+  line: 0,
+  rows: 0,
+  created: 0,
+  updated: 0,
+  invalid: 0,
+  invalidRows: [],
+};
 
 /** Carried across continue-as-new: the cursor and the line count, never rows. */
 interface ImportState {
@@ -23,7 +47,10 @@ export async function importContacts(input: ImportContactsInput, state?: ImportS
   const info = workflowInfo();
   const quick = proxyActivities<MainActivities>(QUICK);
   // Waits for the running chunk to stop before the file is deleted and the cancellation is reported.
-  const long = proxyActivities<MainActivities>({ ...LONG, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED });
+  const long = proxyActivities<MainActivities>({
+    ...LONG,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
   const owner = { tenantId: input.tenantId, userId: input.userId };
   let cursor = state?.cursor ?? INITIAL_CURSOR;
   let progress: Progress = { phase: 'preparing', done: cursor.line, total: state?.lines ?? 0 };
@@ -47,7 +74,12 @@ export async function importContacts(input: ImportContactsInput, state?: ImportS
     const { rows, created, updated, invalid, invalidRows } = cursor;
     const result: ImportContactsResult = { rows, imported: created + updated, created, updated, invalid, invalidRows };
     await quick.discardImportFile({ fileKey: input.fileKey });
-    await quick.notifyTaskOwner({ ...owner, taskId: info.workflowId, kind: 'import', message: finishedMessage(result) });
+    await quick.notifyTaskOwner({
+      ...owner,
+      taskId: info.workflowId,
+      kind: 'import',
+      message: finishedMessage(result),
+    });
     progress = { phase: 'done', done: result.rows, total: result.rows };
     return result;
   } catch (error) {
@@ -69,7 +101,9 @@ export async function importContacts(input: ImportContactsInput, state?: ImportS
 /** A sentence a user reads: what was imported, and where the invalid rows are. */
 export function finishedMessage(result: ImportContactsResult): string {
   if (result.rows === 0) return 'Your contact import finished: the file had no contact rows.';
-  const parts = [`${count(result.imported, 'contact')} imported (${thousands(result.created)} new, ${thousands(result.updated)} updated)`];
+  const parts = [
+    `${count(result.imported, 'contact')} imported (${thousands(result.created)} new, ${thousands(result.updated)} updated)`,
+  ];
   if (result.invalid > 0) {
     const shown = result.invalidRows.slice(0, 5).map((row) => row.line);
     const more = result.invalid - shown.length;
@@ -83,7 +117,8 @@ export function finishedMessage(result: ImportContactsResult): string {
 /** A broken file's message already names the line in words; other failures read as the shared reasons. */
 function importFailureReason(error: unknown): string {
   let cause: unknown = error;
-  while (cause instanceof Error && !(cause instanceof ApplicationFailure) && (cause as { cause?: unknown }).cause) cause = (cause as { cause?: unknown }).cause;
+  while (cause instanceof Error && !(cause instanceof ApplicationFailure) && (cause as { cause?: unknown }).cause)
+    cause = (cause as { cause?: unknown }).cause;
   if (cause instanceof ApplicationFailure && cause.type === ErrorType.ImportFileMalformed) return cause.message;
   return failureReason(error);
 }

@@ -10,7 +10,10 @@ const DEFAULT_BATCH = 500;
  * Started every hour by the built-in schedule: deletes expired export files and their rows, a batch per
  * activity call, until none is left. Their links keep answering 410, as any expired link does.
  */
-export async function purgeExpiredExports(input: PurgeExpiredExportsInput = {}, deletedBefore = 0): Promise<{ deleted: number }> {
+export async function purgeExpiredExports(
+  input: PurgeExpiredExportsInput = {},
+  deletedBefore = 0,
+): Promise<{ deleted: number }> {
   const quick = proxyActivities<MainActivities>(QUICK);
   const limit = input.batchSize ?? DEFAULT_BATCH;
   let deleted = deletedBefore;

@@ -60,7 +60,13 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const owner = { tenantId: input.tenantId, userId: input.userId };
-  const state: SendState = carried ?? { subject: '', total: 0, afterContactId: 0, counts: { sent: 0, failed: 0, skipped: 0, resent: 0 }, paused: false };
+  const state: SendState = carried ?? {
+    subject: '',
+    total: 0,
+    afterContactId: 0,
+    counts: { sent: 0, failed: 0, skipped: 0, resent: 0 },
+    paused: false,
+  };
   let phase = carried ? 'sending' : 'preparing';
   setHandler(progressQuery, (): Progress => {
     const { sent, failed, skipped } = state.counts;
@@ -82,9 +88,20 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
     let exhausted = false;
     let batches = 0;
     for (;;) {
-      while (!state.paused && !exhausted && inFlight.size < input.concurrency && batches < BATCHES_PER_RUN && !workflowInfo().continueAsNewSuggested) {
+      while (
+        !state.paused &&
+        !exhausted &&
+        inFlight.size < input.concurrency &&
+        batches < BATCHES_PER_RUN &&
+        !workflowInfo().continueAsNewSuggested
+      ) {
         if (planned.length === 0) {
-          planned = await quick.planSendBatches({ newsletterId: input.newsletterId, afterContactId: plannedUpTo, batchSize: input.batchSize, count: input.concurrency * 2 });
+          planned = await quick.planSendBatches({
+            newsletterId: input.newsletterId,
+            afterContactId: plannedUpTo,
+            batchSize: input.batchSize,
+            count: input.concurrency * 2,
+          });
           if (planned.length === 0) {
             exhausted = true;
             break;
@@ -96,7 +113,12 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
         inFlight.set(
           id,
           email.sendDeliveryBatch({ ...owner, newsletterId: input.newsletterId, range }).then((r) => {
-            state.counts = { sent: state.counts.sent + r.sent, failed: state.counts.failed + r.failed, skipped: state.counts.skipped + r.skipped, resent: state.counts.resent + r.resent };
+            state.counts = {
+              sent: state.counts.sent + r.sent,
+              failed: state.counts.failed + r.failed,
+              skipped: state.counts.skipped + r.skipped,
+              resent: state.counts.resent + r.resent,
+            };
             inFlight.delete(id);
           }),
         );
@@ -147,7 +169,13 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
     };
     state.counts = { sent: counts.sent, failed: counts.failed, skipped: counts.skipped, resent: counts.resent };
     const to = await quick.findUserEmail({ userId: input.userId });
-    await email.sendSendSummaryEmail({ key: `summary-${info.workflowId}`, to, newsletterSubject: state.subject, result, cancelled });
+    await email.sendSendSummaryEmail({
+      key: `summary-${info.workflowId}`,
+      to,
+      newsletterSubject: state.subject,
+      result,
+      cancelled,
+    });
     await quick.notifyTaskOwner({
       ...owner,
       taskId: info.workflowId,
@@ -160,4 +188,3 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
     return result;
   }
 }
-

@@ -9,7 +9,11 @@ import { ImportFiles, importsDir } from '../../src/storage/import-files';
 import { startTestSystem } from '../support/system';
 import { saveHistory } from './save-history';
 
-const rows = (n: number) => ['email,first name,last name', ...Array.from({ length: n }, (_, i) => (i % 9 === 8 ? `bad-${i}@,X,Y` : `c${i}@hist.test,F${i},L${i}`))].join('\n');
+const rows = (n: number) =>
+  [
+    'email,first name,last name',
+    ...Array.from({ length: n }, (_, i) => (i % 9 === 8 ? `bad-${i}@,X,Y` : `c${i}@hist.test,F${i},L${i}`)),
+  ].join('\n');
 
 async function main() {
   const sys = await startTestSystem({ dialect: 'sqlite' });
@@ -20,9 +24,14 @@ async function main() {
     const start = async (name: string, csv: string, chunkRows: number) => {
       const { fileKey } = await files.receive('hist', Readable.from([Buffer.from(csv)]), 1 << 24);
       const input: ImportContactsInput = { tenantId: 'hist', userId, fileKey, chunkRows };
-      return sys.temporal.workflow.start('importContacts', { taskQueue: sys.settings.taskQueue, workflowId: `history-${name}-${sys.settings.taskQueue}`, args: [input] });
+      return sys.temporal.workflow.start('importContacts', {
+        taskQueue: sys.settings.taskQueue,
+        workflowId: `history-${name}-${sys.settings.taskQueue}`,
+        args: [input],
+      });
     };
-    const save = (name: string, handle: Awaited<ReturnType<typeof start>>) => saveHistory(handle, name, sys.settings.temporalAddress);
+    const save = (name: string, handle: Awaited<ReturnType<typeof start>>) =>
+      saveHistory(handle, name, sys.settings.temporalAddress);
 
     await save('import-completed', await start('import-completed', rows(60), 20));
     await save('import-failed', await start('import-failed', 'ok@hist.test,A,B\n"broken@hist.test,C,D\n', 20));

@@ -18,7 +18,11 @@ async function main() {
     const { userId } = await sys.user(DEMO_TENANT, 'history@demo.test');
     const save = (name: string, handle: WorkflowHandle) => saveHistory(handle, name, sys.settings.temporalAddress);
     const start = (workflowType: string, name: string, args: unknown[]) =>
-      sys.temporal.workflow.start(workflowType, { taskQueue: sys.settings.taskQueue, workflowId: `history-${name}-${sys.settings.taskQueue}`, args });
+      sys.temporal.workflow.start(workflowType, {
+        taskQueue: sys.settings.taskQueue,
+        workflowId: `history-${name}-${sys.settings.taskQueue}`,
+        args,
+      });
 
     await save(
       'export-scheduled',
@@ -31,11 +35,30 @@ async function main() {
 
     const period = previousLocalDay(new Date(), 'UTC');
     const newsletter = await createNewsletter(db, { tenantId: DEMO_TENANT, subject: 'History', html: '<p>h</p>' });
-    const contact = await db.selectFrom('contacts').select('id').where('tenant_id', '=', DEMO_TENANT).executeTakeFirstOrThrow();
+    const contact = await db
+      .selectFrom('contacts')
+      .select('id')
+      .where('tenant_id', '=', DEMO_TENANT)
+      .executeTakeFirstOrThrow();
     const sentAt = new Date(Date.parse(period.from) + 3_600_000).toISOString();
     await db
       .insertInto('deliveries')
-      .values({ newsletter_id: newsletter.id, contact_id: contact.id, status: 'sent', message_id: null, attempts: 1, last_error: null, sent_at: sentAt, opens: 1, clicks: 0, first_opened_at: null, first_clicked_at: null, bounced: 0, unsubscribed: 0, updated_at: sentAt })
+      .values({
+        newsletter_id: newsletter.id,
+        contact_id: contact.id,
+        status: 'sent',
+        message_id: null,
+        attempts: 1,
+        last_error: null,
+        sent_at: sentAt,
+        opens: 1,
+        clicks: 0,
+        first_opened_at: null,
+        first_clicked_at: null,
+        bounced: 0,
+        unsubscribed: 0,
+        updated_at: sentAt,
+      })
       .execute();
     await save('daily-digest', await start('dailyDigest', 'digest', [{ timezone: 'UTC' }]));
   } finally {

@@ -3,7 +3,13 @@
  *   TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx test/histories/record-sends.ts
  */
 import { createNewsletter } from '../../src/db/queries/newsletters';
-import { PAUSE_SIGNAL, PROGRESS_QUERY, RESUME_SIGNAL, type Progress, type SendNewsletterInput } from '../../src/shared/contracts';
+import {
+  PAUSE_SIGNAL,
+  PROGRESS_QUERY,
+  RESUME_SIGNAL,
+  type Progress,
+  type SendNewsletterInput,
+} from '../../src/shared/contracts';
 import { createAudience } from '../support/contacts';
 import { startTestSystem } from '../support/system';
 import { saveHistory } from './save-history';
@@ -16,9 +22,23 @@ async function main() {
     await createAudience(sys.db.database.db, 'hist', { subscribed: 120, unsubscribed: 5 });
     const { userId } = await sys.user('hist', 'history@hist.test');
     const start = async (name: string) => {
-      const newsletter = await createNewsletter(sys.db.database.db, { tenantId: 'hist', subject: name, html: '<p>Hi {{first_name}}</p>' });
-      const input: SendNewsletterInput = { tenantId: 'hist', userId, newsletterId: newsletter.id, batchSize: 20, concurrency: 2 };
-      return sys.temporal.workflow.start('sendNewsletter', { taskQueue: sys.settings.taskQueue, workflowId: `history-${name}-${sys.settings.taskQueue}`, args: [input] });
+      const newsletter = await createNewsletter(sys.db.database.db, {
+        tenantId: 'hist',
+        subject: name,
+        html: '<p>Hi {{first_name}}</p>',
+      });
+      const input: SendNewsletterInput = {
+        tenantId: 'hist',
+        userId,
+        newsletterId: newsletter.id,
+        batchSize: 20,
+        concurrency: 2,
+      };
+      return sys.temporal.workflow.start('sendNewsletter', {
+        taskQueue: sys.settings.taskQueue,
+        workflowId: `history-${name}-${sys.settings.taskQueue}`,
+        args: [input],
+      });
     };
     const untilSent = async (handle: Awaited<ReturnType<typeof start>>, done: number) => {
       while ((await handle.query<Progress>(PROGRESS_QUERY)).done < done) await sleep(50);

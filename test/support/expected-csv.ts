@@ -31,6 +31,18 @@ export async function expectedStatsRows(db: Kysely<DatabaseSchema>, newsletterId
   ]);
 }
 
-export const EXPECTED_HEADER = ['Email', 'First name', 'Last name', 'Status', 'Sent at', 'Opens', 'First opened at', 'Clicks', 'First clicked at', 'Bounced', 'Unsubscribed'];
+export const EXPECTED_HEADER = [
+  'Email',
+  'First name',
+  'Last name',
+  'Status',
+  'Sent at',
+  'Opens',
+  'First opened at',
+  'Clicks',
+  'First clicked at',
+  'Bounced',
+  'Unsubscribed',
+];
 
 export const parseCsv = (text: string | Buffer): string[][] => parse(text, { relax_column_count: false }) as string[][];

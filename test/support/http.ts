@@ -7,7 +7,12 @@ export interface ApiResponse<T = any> {
 }
 
 export function apiClient(baseUrl: string, apiKey?: string) {
-  async function call<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  async function call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
@@ -25,7 +30,8 @@ export function apiClient(baseUrl: string, apiKey?: string) {
   return {
     call,
     get: <T = any>(path: string) => call<T>('GET', path),
-    post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) => call<T>('POST', path, body, headers),
+    post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) =>
+      call<T>('POST', path, body, headers),
     /** Polls a task until it leaves RUNNING. */
     async waitForTask(taskId: string, timeoutMs = 120_000): Promise<any> {
       const deadline = Date.now() + timeoutMs;

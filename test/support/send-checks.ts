@@ -33,7 +33,11 @@ export async function assertOneMessagePerRecipient(
   assert.equal(rows.length, subscribed.length);
   for (const row of rows) {
     assert.equal(row.status, 'sent', `${row.email} is ${row.status}`);
-    assert.equal(row.message_id, [...ids.get(row.email)!][0], `${row.email}: database and server agree on the Message-ID`);
+    assert.equal(
+      row.message_id,
+      [...ids.get(row.email)!][0],
+      `${row.email}: database and server agree on the Message-ID`,
+    );
   }
   return { duplicates: copies - subscribed.length };
 }

@@ -39,7 +39,11 @@ export class SmtpSink {
       onData: (stream, session, callback) => {
         simpleParser(stream).then(
           (mail) => {
-            this.received.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), mail, receivedAt: Date.now() });
+            this.received.push({
+              envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+              mail,
+              receivedAt: Date.now(),
+            });
             callback();
           },
           (error: Error) => callback(error),
@@ -64,7 +68,8 @@ export class SmtpSink {
     for (;;) {
       const matching = this.received.filter(predicate);
       if (matching.length >= count) return matching;
-      if (Date.now() > deadline) throw new Error(`expected ${count} email(s), got ${matching.length} after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`expected ${count} email(s), got ${matching.length} after ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

@@ -10,7 +10,10 @@ export interface SseMessage {
 /** Opens `GET url` as an event stream; `messages()` yields each message until the server closes it. */
 export async function openEventStream(url: string, apiKey: string, headers: Record<string, string> = {}) {
   const abort = new AbortController();
-  const response = await fetch(url, { headers: { Authorization: `Bearer ${apiKey}`, Accept: 'text/event-stream', ...headers }, signal: abort.signal });
+  const response = await fetch(url, {
+    headers: { Authorization: `Bearer ${apiKey}`, Accept: 'text/event-stream', ...headers },
+    signal: abort.signal,
+  });
   async function* messages(): AsyncGenerator<SseMessage> {
     if (!response.body) return;
     const decoder = new TextDecoder();

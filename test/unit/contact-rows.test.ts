@@ -7,7 +7,11 @@ describe('contact rows of an import', () => {
   it('takes a first record naming the columns as a header, in any order and spelling', () => {
     assert.deepEqual(headerColumns(['Email', 'First name', 'Last name']), { email: 0, firstName: 1, lastName: 2 });
     assert.deepEqual(headerColumns(['Nom', 'Prénom', 'Courriel', 'Ville']), { email: 2, firstName: 1, lastName: 0 });
-    assert.deepEqual(headerColumns(['e-mail address', 'company']), { email: 0, firstName: undefined, lastName: undefined });
+    assert.deepEqual(headerColumns(['e-mail address', 'company']), {
+      email: 0,
+      firstName: undefined,
+      lastName: undefined,
+    });
   });
 
   it('takes a first record holding an address, or naming no email column, as data', () => {
@@ -26,8 +30,18 @@ describe('contact rows of an import', () => {
   });
 
   it('leaves a name undefined when its column is absent, so the stored one is kept', () => {
-    assert.deepEqual(readContact(['ada@example.com'], POSITIONAL_COLUMNS), { ok: true, email: 'ada@example.com', firstName: undefined, lastName: undefined });
-    assert.deepEqual(readContact(['ada@example.com', ''], POSITIONAL_COLUMNS), { ok: true, email: 'ada@example.com', firstName: '', lastName: undefined });
+    assert.deepEqual(readContact(['ada@example.com'], POSITIONAL_COLUMNS), {
+      ok: true,
+      email: 'ada@example.com',
+      firstName: undefined,
+      lastName: undefined,
+    });
+    assert.deepEqual(readContact(['ada@example.com', ''], POSITIONAL_COLUMNS), {
+      ok: true,
+      email: 'ada@example.com',
+      firstName: '',
+      lastName: undefined,
+    });
   });
 
   it('refuses rows with a reason a user understands', () => {
@@ -43,18 +57,35 @@ describe('contact rows of an import', () => {
   });
 
   it('knows an address from a near miss', () => {
-    for (const good of ['a@b.co', 'first.last+tag@sub.example.org', "o'brien@example.ie"]) assert.ok(isEmail(good), good);
-    for (const bad of ['a@b', '@b.co', 'a@.co', 'a..b@c.co', 'a b@c.co', 'a@b.c', `${'x'.repeat(65)}@b.co`]) assert.ok(!isEmail(bad), bad);
+    for (const good of ['a@b.co', 'first.last+tag@sub.example.org', "o'brien@example.ie"])
+      assert.ok(isEmail(good), good);
+    for (const bad of ['a@b', '@b.co', 'a@.co', 'a..b@c.co', 'a b@c.co', 'a@b.c', `${'x'.repeat(65)}@b.co`])
+      assert.ok(!isEmail(bad), bad);
   });
 
   it('says in one sentence what an import did', () => {
     const base = { rows: 0, imported: 0, created: 0, updated: 0, invalid: 0, invalidRows: [] };
     assert.equal(finishedMessage(base), 'Your contact import finished: the file had no contact rows.');
     assert.equal(
-      finishedMessage({ ...base, rows: 1203, imported: 1200, created: 1000, updated: 200, invalid: 3, invalidRows: [{ line: 4, reason: 'x' }, { line: 9, reason: 'y' }, { line: 12, reason: 'z' }] }),
+      finishedMessage({
+        ...base,
+        rows: 1203,
+        imported: 1200,
+        created: 1000,
+        updated: 200,
+        invalid: 3,
+        invalidRows: [
+          { line: 4, reason: 'x' },
+          { line: 9, reason: 'y' },
+          { line: 12, reason: 'z' },
+        ],
+      }),
       'Your contact import finished: 1,200 contacts imported (1,000 new, 200 updated); 3 invalid rows skipped (lines 4, 9, 12; the task lists why).',
     );
     const many = Array.from({ length: 7 }, (_, i) => ({ line: i + 2, reason: 'x' }));
-    assert.match(finishedMessage({ ...base, rows: 8, imported: 1, created: 1, invalid: 7, invalidRows: many }), /lines 2, 3, 4, 5, 6 and 2 more/);
+    assert.match(
+      finishedMessage({ ...base, rows: 8, imported: 1, created: 1, invalid: 7, invalidRows: many }),
+      /lines 2, 3, 4, 5, 6 and 2 more/,
+    );
   });
 });

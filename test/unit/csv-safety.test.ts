@@ -6,7 +6,19 @@ import { neutraliseFormula } from '../../src/storage/csv-safety';
 
 describe('CSV formula neutralisation', () => {
   it('prefixes a quote to every cell a spreadsheet would run', () => {
-    for (const cell of ['=1+2', '+1', '-1+1', '@SUM(A1)', '\t=1', '\r=1', '=HYPERLINK("http://x","y")', '＝1+2', '＋1', '－1', '＠SUM(A1)']) {
+    for (const cell of [
+      '=1+2',
+      '+1',
+      '-1+1',
+      '@SUM(A1)',
+      '\t=1',
+      '\r=1',
+      '=HYPERLINK("http://x","y")',
+      '＝1+2',
+      '＋1',
+      '－1',
+      '＠SUM(A1)',
+    ]) {
       assert.equal(neutraliseFormula(cell), `'${cell}`);
     }
   });

@@ -20,14 +20,22 @@ describe('download links', () => {
 
   it('refuses a token whose payload was altered to name another export', () => {
     const token = signDownloadToken({ exportId, expiresAt: inAnHour }, secret);
-    const forged = Buffer.from(JSON.stringify({ e: 'f'.repeat(32), x: Math.floor(inAnHour.getTime() / 1000) })).toString('base64url');
-    assert.deepEqual(verifyDownloadToken(`${forged}.${token.split('.')[1]}`, secret), { ok: false, reason: 'bad-signature' });
+    const forged = Buffer.from(
+      JSON.stringify({ e: 'f'.repeat(32), x: Math.floor(inAnHour.getTime() / 1000) }),
+    ).toString('base64url');
+    assert.deepEqual(verifyDownloadToken(`${forged}.${token.split('.')[1]}`, secret), {
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 
   it('says expired once the expiry has passed, and only then', () => {
     const token = signDownloadToken({ exportId, expiresAt: inAnHour }, secret);
     assert.equal(verifyDownloadToken(token, secret, new Date(inAnHour.getTime() - 2_000)).ok, true);
-    assert.deepEqual(verifyDownloadToken(token, secret, new Date(inAnHour.getTime() + 1_000)), { ok: false, reason: 'expired' });
+    assert.deepEqual(verifyDownloadToken(token, secret, new Date(inAnHour.getTime() + 1_000)), {
+      ok: false,
+      reason: 'expired',
+    });
   });
 
   it('calls garbage malformed, including path-like tokens', () => {

@@ -39,7 +39,8 @@ describe('schedule specs', () => {
     assert.equal(intervalMs('15m'), 900_000);
     assert.equal(intervalMs('2h'), 7_200_000);
     assert.equal(intervalMs('1d'), 86_400_000);
-    for (const bad of ['0s', '15', 'm', '1.5h', '-1m', '15 m', '1w', '400d', '15min']) assert.equal(intervalMs(bad), undefined, bad);
+    for (const bad of ['0s', '15', 'm', '1.5h', '-1m', '15 m', '1w', '400d', '15min'])
+      assert.equal(intervalMs(bad), undefined, bad);
   });
 
   it('knows IANA time zones and nothing else', () => {
@@ -48,7 +49,10 @@ describe('schedule specs', () => {
   });
 
   it('compiles to a Temporal spec: cron with its zone, or an interval', () => {
-    assert.deepEqual(toScheduleSpec({ cron: '0  8 * * MON', timezone: 'Europe/Paris' }), { cronExpressions: ['0 8 * * MON'], timezone: 'Europe/Paris' });
+    assert.deepEqual(toScheduleSpec({ cron: '0  8 * * MON', timezone: 'Europe/Paris' }), {
+      cronExpressions: ['0 8 * * MON'],
+      timezone: 'Europe/Paris',
+    });
     assert.deepEqual(toScheduleSpec({ every: '15m' }), { intervals: [{ every: 900_000 }], timezone: 'UTC' });
   });
 
@@ -101,11 +105,21 @@ describe('the daily digest', () => {
     const defaults = loadSettings({ MAILROOM_DATA_DIR: dir });
     assert.equal(defaults.digestCron, '0 7 * * *');
     assert.equal(defaults.digestTimezone, 'UTC');
-    const custom = loadSettings({ MAILROOM_DATA_DIR: dir, MAILROOM_DIGEST_CRON: '30 6 * * MON-FRI', MAILROOM_DIGEST_TIMEZONE: 'Europe/Paris' });
+    const custom = loadSettings({
+      MAILROOM_DATA_DIR: dir,
+      MAILROOM_DIGEST_CRON: '30 6 * * MON-FRI',
+      MAILROOM_DIGEST_TIMEZONE: 'Europe/Paris',
+    });
     assert.equal(custom.digestCron, '30 6 * * MON-FRI');
     assert.equal(custom.digestTimezone, 'Europe/Paris');
-    assert.throws(() => loadSettings({ MAILROOM_DATA_DIR: dir, MAILROOM_DIGEST_CRON: '7am' }), (e: Error) => e instanceof SettingsError && /MAILROOM_DIGEST_CRON/.test(e.message));
-    assert.throws(() => loadSettings({ MAILROOM_DATA_DIR: dir, MAILROOM_DIGEST_TIMEZONE: 'Paris' }), (e: Error) => e instanceof SettingsError && /MAILROOM_DIGEST_TIMEZONE/.test(e.message));
+    assert.throws(
+      () => loadSettings({ MAILROOM_DATA_DIR: dir, MAILROOM_DIGEST_CRON: '7am' }),
+      (e: Error) => e instanceof SettingsError && /MAILROOM_DIGEST_CRON/.test(e.message),
+    );
+    assert.throws(
+      () => loadSettings({ MAILROOM_DATA_DIR: dir, MAILROOM_DIGEST_TIMEZONE: 'Paris' }),
+      (e: Error) => e instanceof SettingsError && /MAILROOM_DIGEST_TIMEZONE/.test(e.message),
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

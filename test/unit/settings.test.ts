@@ -39,7 +39,8 @@ describe('settings', () => {
     it(`rejects ${name}=${value} with one line naming the variable`, () => {
       assert.throws(
         () => loadSettings({ MAILROOM_DATA_DIR: dataDir(), [name]: value }),
-        (error: unknown) => error instanceof SettingsError && error.message.includes(name) && !error.message.includes('\n'),
+        (error: unknown) =>
+          error instanceof SettingsError && error.message.includes(name) && !error.message.includes('\n'),
       );
     });
   }

@@ -16,7 +16,11 @@ export function contactRoutes({ settings }: ApiDeps, tasks: TaskService): Router
   const router = Router();
   const files = new ImportFiles(importsDir(settings.dataDir));
   const tooLarge = () =>
-    new HttpError(413, 'too_large', `the CSV is larger than the limit of ${settings.importMaxBytes} bytes (MAILROOM_IMPORT_MAX_BYTES)`);
+    new HttpError(
+      413,
+      'too_large',
+      `the CSV is larger than the limit of ${settings.importMaxBytes} bytes (MAILROOM_IMPORT_MAX_BYTES)`,
+    );
 
   router.post('/v1/contacts/import', async (req, res) => {
     const owner = caller(req);
@@ -68,8 +72,15 @@ export function contactRoutes({ settings }: ApiDeps, tasks: TaskService): Router
 function checkCsvContentType(req: Request): void {
   const header = req.get('content-type') ?? '';
   const [type, ...params] = header.split(';').map((part) => part.trim().toLowerCase());
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   if (type !== 'text/csv' || (charset !== undefined && !['utf-8', 'utf8', 'us-ascii'].includes(charset))) {
-    throw new HttpError(415, 'unsupported_media_type', `send the contacts as "Content-Type: text/csv" (UTF-8), not "${header || 'no content type'}"`);
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `send the contacts as "Content-Type: text/csv" (UTF-8), not "${header || 'no content type'}"`,
+    );
   }
 }

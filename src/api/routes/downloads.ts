@@ -13,12 +13,14 @@ export function downloadRoutes({ database, files, settings }: ApiDeps): Router {
     const check = verifyDownloadToken(req.params.token, settings.linkSecret);
     if (!check.ok) {
       if (check.reason === 'expired') throw new HttpError(410, 'expired', 'this download link has expired');
-      if (check.reason === 'bad-signature') throw new HttpError(403, 'bad_signature', 'this download link is not valid');
+      if (check.reason === 'bad-signature')
+        throw new HttpError(403, 'bad_signature', 'this download link is not valid');
       throw notFound('download');
     }
     const record = await findExport(database.db, check.claim.exportId);
     if (!record) throw notFound('download');
-    if (new Date(record.expires_at) <= new Date()) throw new HttpError(410, 'expired', 'this download link has expired');
+    if (new Date(record.expires_at) <= new Date())
+      throw new HttpError(410, 'expired', 'this download link has expired');
     const path = files.resolve(record.file_key);
     let stat: fs.Stats;
     try {

@@ -7,8 +7,14 @@ export function healthRoutes({ database, temporal }: ApiDeps): Router {
   router.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   router.get('/readyz', async (_req, res) => {
     const [db, tmp] = await Promise.all([
-      sql`select 1`.execute(database.db).then(() => true, () => false),
-      temporal.connection.workflowService.getSystemInfo({}).then(() => true, () => false),
+      sql`select 1`.execute(database.db).then(
+        () => true,
+        () => false,
+      ),
+      temporal.connection.workflowService.getSystemInfo({}).then(
+        () => true,
+        () => false,
+      ),
     ]);
     const down = [...(db ? [] : ['database']), ...(tmp ? [] : ['temporal'])];
     res.status(down.length ? 503 : 200).json(down.length ? { status: 'unavailable', down } : { status: 'ready' });

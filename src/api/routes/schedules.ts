@@ -51,7 +51,9 @@ export function scheduleRoutes({ database, temporal, settings }: ApiDeps): Route
   router.post('/v1/schedules/:id/trigger', async (req, res) => {
     const id = scheduleId(req);
     await schedules.trigger(caller(req), id);
-    res.status(202).json({ id, status: 'TRIGGERED', links: { schedule: `/v1/schedules/${id}`, tasks: '/v1/tasks?kind=export' } });
+    res
+      .status(202)
+      .json({ id, status: 'TRIGGERED', links: { schedule: `/v1/schedules/${id}`, tasks: '/v1/tasks?kind=export' } });
   });
   return router;
 }

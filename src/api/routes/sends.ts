@@ -32,7 +32,10 @@ export function sendRoutes({ database, settings }: ApiDeps, tasks: TaskService):
         summary: `Send newsletter ${newsletterId} for ${owner.email}`,
       });
     const respond = (taskId: string, status: number) =>
-      res.status(status).location(`/v1/tasks/${taskId}`).json({ taskId, kind: 'send', status: 'RUNNING', links: { self: `/v1/tasks/${taskId}` } });
+      res
+        .status(status)
+        .location(`/v1/tasks/${taskId}`)
+        .json({ taskId, kind: 'send', status: 'RUNNING', links: { self: `/v1/tasks/${taskId}` } });
 
     // A double click with the same key gets the task the first click started.
     if (idempotencyKey && (await findTaskByIdempotencyKey(database.db, owner, idempotencyKey))) {
@@ -52,12 +55,16 @@ export function sendRoutes({ database, settings }: ApiDeps, tasks: TaskService):
     }
   });
 
-  for (const [action, signal] of [['pause', PAUSE_SIGNAL], ['resume', RESUME_SIGNAL]] as const) {
+  for (const [action, signal] of [
+    ['pause', PAUSE_SIGNAL],
+    ['resume', RESUME_SIGNAL],
+  ] as const) {
     router.post(`/v1/tasks/:taskId/${action}`, async (req, res) => {
       const taskId = parseRequest(TaskId, req.params.taskId, 'path');
       const task = await findOwnTask(database.db, caller(req), taskId);
       if (!task) throw notFound('task');
-      if (task.kind !== 'send') throw new HttpError(409, 'not_pausable', `only sends can ${action}; this task is an ${task.kind}`);
+      if (task.kind !== 'send')
+        throw new HttpError(409, 'not_pausable', `only sends can ${action}; this task is an ${task.kind}`);
       const handle = tasks.handle(taskId);
       const notRunning = new HttpError(409, 'not_running', 'this task has already finished');
       try {

@@ -10,7 +10,11 @@ import { parseRequest } from '../validate';
 /** Live progress of a task as Server-Sent Events, and cancellation. */
 export function taskEventRoutes(tasks: TaskService, { settings, logger }: ApiDeps, metrics: Registry): Router {
   const router = Router();
-  const streams = new Gauge({ name: 'mailroom_task_event_streams', help: 'Open task event streams (each polls its workflow).', registers: [metrics] });
+  const streams = new Gauge({
+    name: 'mailroom_task_event_streams',
+    help: 'Open task event streams (each polls its workflow).',
+    registers: [metrics],
+  });
 
   /**
    * `progress` events while the task runs (only when something changed), one `end` event with the full
@@ -42,7 +46,9 @@ export function taskEventRoutes(tasks: TaskService, { settings, logger }: ApiDep
       for await (const view of events) send(res, ++id, view);
     } catch (error) {
       logger.warn({ err: error, taskId }, 'task event stream failed');
-      const body = { error: { code: 'unavailable', message: 'the task could not be read just now; reconnect to continue' } };
+      const body = {
+        error: { code: 'unavailable', message: 'the task could not be read just now; reconnect to continue' },
+      };
       res.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
     } finally {
       clearInterval(heartbeat);
@@ -57,7 +63,11 @@ export function taskEventRoutes(tasks: TaskService, { settings, logger }: ApiDep
     res
       .status(202)
       .location(`/v1/tasks/${taskId}`)
-      .json({ taskId, cancelRequested: true, links: { self: `/v1/tasks/${taskId}`, events: `/v1/tasks/${taskId}/events` } });
+      .json({
+        taskId,
+        cancelRequested: true,
+        links: { self: `/v1/tasks/${taskId}`, events: `/v1/tasks/${taskId}/events` },
+      });
   });
 
   return router;

@@ -17,7 +17,10 @@ export const Cron = z
 export const Every = z
   .string()
   .max(20)
-  .refine((text) => intervalMs(text) !== undefined, 'expected a whole number and a unit s, m, h or d, at most a year, e.g. "30s", "15m", "2h", "1d"');
+  .refine(
+    (text) => intervalMs(text) !== undefined,
+    'expected a whole number and a unit s, m, h or d, at most a year, e.g. "30s", "15m", "2h", "1d"',
+  );
 
 export const TimeZone = z.string().max(64).refine(isTimeZone, 'expected an IANA time zone such as Europe/Paris or UTC');
 
@@ -30,7 +33,11 @@ const bothOrNeither = (body: { cron?: string; every?: string }, ctx: z.Refinemen
   if (body.cron !== undefined && body.every !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['every'], message: 'give either cron or every, not both' });
   } else if (required && body.cron === undefined && body.every === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give either cron (a 5-field crontab such as "0 8 * * MON") or every (an interval such as "15m")' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['cron'],
+      message: 'give either cron (a 5-field crontab such as "0 8 * * MON") or every (an interval such as "15m")',
+    });
   }
 };
 
@@ -53,7 +60,8 @@ export const SchedulePatch = z
   })
   .superRefine((body, ctx) => {
     bothOrNeither(body, ctx, false);
-    if (Object.keys(body).length === 0) ctx.addIssue({ code: 'custom', message: 'nothing to change: give action, cron, every or timezone' });
+    if (Object.keys(body).length === 0)
+      ctx.addIssue({ code: 'custom', message: 'nothing to change: give action, cron, every or timezone' });
   });
 
 export const SchedulePause = z.strictObject({ note: z.string().max(500).optional() }).optional();
@@ -78,7 +86,9 @@ export const ScheduleView = z
     cron: z.string().optional().describe('5-field crontab; exactly one of cron and every is present'),
     every: z.string().optional().describe('interval such as "15m"'),
     timezone: z.string().describe('IANA zone of the crontab; UTC unless given'),
-    status: z.enum(['ACTIVE', 'PAUSED', 'MISSING']).describe('MISSING: removed from Temporal by an operator; only DELETE remains'),
+    status: z
+      .enum(['ACTIVE', 'PAUSED', 'MISSING'])
+      .describe('MISSING: removed from Temporal by an operator; only DELETE remains'),
     note: z.string().optional().describe('why it was paused or resumed'),
     nextRunAt: z.string().optional().describe('absent while paused'),
     recentRuns: z
@@ -90,8 +100,14 @@ export const ScheduleView = z
   })
   .meta({ id: 'Schedule' });
 
-export const ScheduleList = z.object({ items: z.array(ScheduleView), next: z.string().optional() }).meta({ id: 'ScheduleList' });
+export const ScheduleList = z
+  .object({ items: z.array(ScheduleView), next: z.string().optional() })
+  .meta({ id: 'ScheduleList' });
 
 export const ScheduleTriggered = z
-  .object({ id: z.string(), status: z.literal('TRIGGERED'), links: z.object({ schedule: z.string(), tasks: z.string() }) })
+  .object({
+    id: z.string(),
+    status: z.literal('TRIGGERED'),
+    links: z.object({ schedule: z.string(), tasks: z.string() }),
+  })
   .meta({ id: 'ScheduleTriggered' });

@@ -25,7 +25,10 @@ export const migrate = () =>
 
 /** Seeds the demo tenant with a progress bar; deterministic for a given N. */
 export async function seedWithProgress(database: Database, contacts: number): Promise<boolean> {
-  const bar = new SingleBar({ format: 'seeding [{bar}] {percentage}% {value}/{total} rows', hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: 'seeding [{bar}] {percentage}% {value}/{total} rows', hideCursor: true },
+    Presets.shades_classic,
+  );
   let started = false;
   const result = await seedDemoTenant(database, {
     contacts,
@@ -45,7 +48,11 @@ export const seed = (options: { contacts: string }) =>
     if (!Number.isInteger(contacts) || contacts < 0) throw new UsageError('--contacts takes a whole number');
     await migrateToLatest(database);
     const seeded = await seedWithProgress(database, contacts);
-    console.log(seeded ? `seeded the demo tenant with ${contacts} contacts` : 'the demo tenant already has newsletters; nothing seeded');
+    console.log(
+      seeded
+        ? `seeded the demo tenant with ${contacts} contacts`
+        : 'the demo tenant already has newsletters; nothing seeded',
+    );
   });
 
 export const createTenant = (slug: string) =>
@@ -59,7 +66,8 @@ export const createTenant = (slug: string) =>
 export const createUser = (options: { tenant: string; email: string }) =>
   withDatabase(async (database) => {
     assertSlug(options.tenant);
-    if (!/^[^\s@]+@[^\s@]+$/.test(options.email)) throw new UsageError(`--email: not an email address: ${options.email}`);
+    if (!/^[^\s@]+@[^\s@]+$/.test(options.email))
+      throw new UsageError(`--email: not an email address: ${options.email}`);
     await migrateToLatest(database);
     await ensureTenant(database.db, options.tenant);
     const { apiKey } = await issueApiKey(database.db, options.tenant, options.email);
@@ -68,5 +76,6 @@ export const createUser = (options: { tenant: string; email: string }) =>
   });
 
 function assertSlug(slug: string): void {
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug)) throw new UsageError(`tenant slug must be lowercase letters, digits and dashes: ${slug}`);
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug))
+    throw new UsageError(`tenant slug must be lowercase letters, digits and dashes: ${slug}`);
 }

@@ -43,7 +43,8 @@ export async function dev(): Promise<void> {
 
   const database = connectDatabase(settings.databaseUrl);
   await migrateToLatest(database);
-  if (await seedWithProgress(database, settings.demoContacts)) console.log(`seeded ${settings.demoContacts} demo contacts`);
+  if (await seedWithProgress(database, settings.demoContacts))
+    console.log(`seeded ${settings.demoContacts} demo contacts`);
   const apiKey = await demoApiKey(settings, database);
   const headline = await database.db
     .selectFrom('newsletters')
@@ -57,7 +58,9 @@ export async function dev(): Promise<void> {
   const workers = await runWorkers(settings, deps, logger);
   await syncSchedulesAtStart(settings, logger);
   const api = await startApi(settings, logger);
-  const ui = temporal?.uiUrl ?? `http://${settings.temporalAddress.split(':')[0]}:${Number(settings.temporalAddress.split(':')[1]) + 1000}`;
+  const ui =
+    temporal?.uiUrl ??
+    `http://${settings.temporalAddress.split(':')[0]}:${Number(settings.temporalAddress.split(':')[1]) + 1000}`;
   console.log(
     [
       '',

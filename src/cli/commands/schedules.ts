@@ -15,7 +15,8 @@ async function syncWithOwnClient(settings: Settings): Promise<SyncOutcome[]> {
 /** `mailroom schedules sync`: makes the built-in schedules on the server match the code. */
 export async function schedulesSync(): Promise<void> {
   const settings = loadSettings();
-  for (const { scheduleId, outcome } of await syncWithOwnClient(settings)) console.log(`${outcome} schedule ${scheduleId}`);
+  for (const { scheduleId, outcome } of await syncWithOwnClient(settings))
+    console.log(`${outcome} schedule ${scheduleId}`);
 }
 
 /**

@@ -14,7 +14,10 @@ export async function worker(): Promise<void> {
   await syncSchedulesAtStart(settings, logger);
   let polling = true;
   running.done.catch(() => undefined).finally(() => (polling = false));
-  const health = settings.workerHealthPort === undefined ? undefined : startWorkerHealthServer(settings.workerHealthPort, () => polling);
+  const health =
+    settings.workerHealthPort === undefined
+      ? undefined
+      : startWorkerHealthServer(settings.workerHealthPort, () => polling);
   const stopped = await Promise.race([untilSignal(), running.done.then(() => 'stopped' as const)]);
   logger.info({ reason: stopped }, 'worker stopping');
   await running.shutdown();

@@ -123,7 +123,6 @@ export function initialSchema(dialect: Dialect): Migration {
         .addColumn('message_id', 'text', (c) => c.notNull())
         .addColumn('sent_at', 'text', (c) => c.notNull())
         .execute();
-
     },
   };
 }

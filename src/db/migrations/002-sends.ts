@@ -10,9 +10,16 @@ export function sendsSchema(): Migration {
         .addColumn('next_at_ms', 'bigint', (c) => c.notNull())
         .execute();
       // Deliveries sent again because a crash left their fate unknown (same Message-ID each time).
-      await db.schema.alterTable('deliveries').addColumn('resends', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('deliveries')
+        .addColumn('resends', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       // The send walks pending deliveries of one newsletter in contact order.
-      await db.schema.createIndex('deliveries_status').on('deliveries').columns(['newsletter_id', 'status', 'contact_id']).execute();
+      await db.schema
+        .createIndex('deliveries_status')
+        .on('deliveries')
+        .columns(['newsletter_id', 'status', 'contact_id'])
+        .execute();
     },
   };
 }

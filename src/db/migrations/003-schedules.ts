@@ -20,7 +20,11 @@ export function schedulesSchema(): Migration {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('schedules_owner').on('schedules').columns(['tenant_id', 'user_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('schedules_owner')
+        .on('schedules')
+        .columns(['tenant_id', 'user_id', 'created_at'])
+        .execute();
       // The daily digest reads one day of deliveries by send time.
       await db.schema.createIndex('deliveries_sent_at').on('deliveries').column('sent_at').execute();
     },

@@ -68,5 +68,11 @@ export async function upsertContacts(
 /** The tenant's contacts by email, for tests and tools; emails are stored lower-cased. */
 export async function findContactsByEmail(db: Kysely<DatabaseSchema>, tenantId: string, emails: string[]) {
   if (emails.length === 0) return [];
-  return db.selectFrom('contacts').selectAll().where('tenant_id', '=', tenantId).where('email', 'in', emails).orderBy('email').execute();
+  return db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('email', 'in', emails)
+    .orderBy('email')
+    .execute();
 }

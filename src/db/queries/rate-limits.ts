@@ -14,7 +14,8 @@ export async function reserveSlots(database: Database, key: string, count: numbe
     .values({ key, next_at_ms: now })
     .onConflict((oc) => oc.column('key').doNothing())
     .execute();
-  const later = database.dialect === 'postgres' ? sql<number>`greatest(next_at_ms, ${now})` : sql<number>`max(next_at_ms, ${now})`;
+  const later =
+    database.dialect === 'postgres' ? sql<number>`greatest(next_at_ms, ${now})` : sql<number>`max(next_at_ms, ${now})`;
   const row = await database.db
     .updateTable('rate_limits')
     .set({ next_at_ms: sql`${later} + ${span}` })

@@ -9,7 +9,11 @@ export async function insertSchedule(db: Kysely<DatabaseSchema>, row: ScheduleTa
 }
 
 /** The caller's schedule, or undefined: someone else's id reads exactly like an unknown one. */
-export async function findOwnSchedule(db: Kysely<DatabaseSchema>, owner: Owner, id: string): Promise<ScheduleTable | undefined> {
+export async function findOwnSchedule(
+  db: Kysely<DatabaseSchema>,
+  owner: Owner,
+  id: string,
+): Promise<ScheduleTable | undefined> {
   return db
     .selectFrom('schedules')
     .selectAll()
@@ -25,7 +29,11 @@ export async function listOwnSchedules(
   owner: Owner,
   page: { limit: number; before?: PagePosition },
 ): Promise<ScheduleTable[]> {
-  let query = db.selectFrom('schedules').selectAll().where('tenant_id', '=', owner.tenantId).where('user_id', '=', owner.userId);
+  let query = db
+    .selectFrom('schedules')
+    .selectAll()
+    .where('tenant_id', '=', owner.tenantId)
+    .where('user_id', '=', owner.userId);
   if (page.before) query = query.where(olderThan(page.before));
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
 }

@@ -18,7 +18,11 @@ export async function claimDraftForSending(db: Db, tenantId: string, newsletterI
   return Number(result.numUpdatedRows) > 0;
 }
 
-export async function setNewsletterStatus(db: Db, newsletterId: number, status: 'draft' | 'sent' | 'cancelled'): Promise<void> {
+export async function setNewsletterStatus(
+  db: Db,
+  newsletterId: number,
+  status: 'draft' | 'sent' | 'cancelled',
+): Promise<void> {
   await db
     .updateTable('newsletters')
     .set({ status, ...(status === 'draft' ? {} : { sent_at: now() }) })
@@ -31,7 +35,13 @@ export async function setNewsletterStatus(db: Db, newsletterId: number, status: 
  * Idempotent: an existing row is left as it is. Returns where the next page starts, or undefined when
  * this page reached the last contact.
  */
-export async function createDeliveryPage(db: Db, tenantId: string, newsletterId: number, afterContactId: number, limit: number): Promise<number | undefined> {
+export async function createDeliveryPage(
+  db: Db,
+  tenantId: string,
+  newsletterId: number,
+  afterContactId: number,
+  limit: number,
+): Promise<number | undefined> {
   const last = await db
     .selectFrom('contacts')
     .select('id')
@@ -46,7 +56,17 @@ export async function createDeliveryPage(db: Db, tenantId: string, newsletterId:
   // INSERT … SELECT: one statement and a handful of parameters whatever the page size.
   await db
     .insertInto('deliveries')
-    .columns(['newsletter_id', 'contact_id', 'status', 'attempts', 'opens', 'clicks', 'bounced', 'unsubscribed', 'updated_at'])
+    .columns([
+      'newsletter_id',
+      'contact_id',
+      'status',
+      'attempts',
+      'opens',
+      'clicks',
+      'bounced',
+      'unsubscribed',
+      'updated_at',
+    ])
     .expression((eb) => {
       let page = eb
         .selectFrom('contacts')
@@ -74,7 +94,13 @@ export async function createDeliveryPage(db: Db, tenantId: string, newsletterId:
 }
 
 /** The next `count` ranges of at most `batchSize` deliveries still to send, in contact order. */
-export async function planSendRanges(db: Db, newsletterId: number, afterContactId: number, batchSize: number, count: number): Promise<ContactRange[]> {
+export async function planSendRanges(
+  db: Db,
+  newsletterId: number,
+  afterContactId: number,
+  batchSize: number,
+  count: number,
+): Promise<ContactRange[]> {
   const rows = await db
     .selectFrom('deliveries')
     .select('contact_id')
@@ -104,10 +130,16 @@ export interface ClaimedDelivery {
   messageId: string;
 }
 
-export const deliveryMessageId = (newsletterId: number, contactId: number, domain: string) => `<nl${newsletterId}.c${contactId}@${domain}>`;
+export const deliveryMessageId = (newsletterId: number, contactId: number, domain: string) =>
+  `<nl${newsletterId}.c${contactId}@${domain}>`;
 
 /** The range's deliveries not yet known to be sent; `sending` ones were handed to SMTP by an attempt that died. */
-export async function listUnsentDeliveries(db: Db, newsletterId: number, range: ContactRange, messageIdDomain: string): Promise<ClaimedDelivery[]> {
+export async function listUnsentDeliveries(
+  db: Db,
+  newsletterId: number,
+  range: ContactRange,
+  messageIdDomain: string,
+): Promise<ClaimedDelivery[]> {
   const rows = await db
     .selectFrom('deliveries as d')
     .innerJoin('contacts as c', 'c.id', 'd.contact_id')
@@ -135,7 +167,12 @@ export async function listUnsentDeliveries(db: Db, newsletterId: number, range: 
  * their fate unknown, and only such deliveries are resent (and counted) by the next attempt. Returns the
  * contact ids it marked: a delivery a cancelled send closed meanwhile is never revived.
  */
-export async function markSending(db: Db, newsletterId: number, contactIds: number[], messageIdDomain: string): Promise<Set<number>> {
+export async function markSending(
+  db: Db,
+  newsletterId: number,
+  contactIds: number[],
+  messageIdDomain: string,
+): Promise<Set<number>> {
   if (contactIds.length === 0) return new Set();
   const rows = await db
     .updateTable('deliveries')
@@ -175,7 +212,12 @@ export async function recordDelivery(
   const at = now();
   await db
     .updateTable('deliveries')
-    .set({ status: outcome.status, last_error: outcome.error ?? null, updated_at: at, ...(outcome.status === 'sent' ? { sent_at: at } : {}) })
+    .set({
+      status: outcome.status,
+      last_error: outcome.error ?? null,
+      updated_at: at,
+      ...(outcome.status === 'sent' ? { sent_at: at } : {}),
+    })
     .where('newsletter_id', '=', newsletterId)
     .where('contact_id', '=', contactId)
     .execute();
@@ -201,7 +243,16 @@ export async function deliveryCounts(db: Db, newsletterId: number): Promise<Deli
     .where('newsletter_id', '=', newsletterId)
     .groupBy('status')
     .execute();
-  const counts: DeliveryCounts = { pending: 0, sending: 0, sent: 0, failed: 0, bounced: 0, skipped: 0, cancelled: 0, resent: 0 };
+  const counts: DeliveryCounts = {
+    pending: 0,
+    sending: 0,
+    sent: 0,
+    failed: 0,
+    bounced: 0,
+    skipped: 0,
+    cancelled: 0,
+    resent: 0,
+  };
   for (const row of rows) {
     counts[row.status] = Number(row.n);
     counts.resent += Number(row.resends ?? 0);

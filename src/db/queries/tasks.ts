@@ -4,7 +4,11 @@ import { olderThan, type PagePosition } from './newest-first';
 
 /** Records who owns a workflow id; a second record of the same id (an idempotent restart) is a no-op. */
 export async function recordTask(db: Kysely<DatabaseSchema>, task: TaskTable): Promise<void> {
-  await db.insertInto('tasks').values(task).onConflict((oc) => oc.column('id').doNothing()).execute();
+  await db
+    .insertInto('tasks')
+    .values(task)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
 }
 
 /** The caller's task, or undefined: someone else's id reads exactly like an unknown one. */
