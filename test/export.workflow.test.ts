@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DEMO_TENANT, seedDemoTenant } from '../src/db/seed';
-import { PROGRESS_QUERY, type ExportNewsletterStatsInput, type Progress } from '../src/shared/contracts';
+import { progressQuery, type ExportNewsletterStatsInput } from '../src/shared/contracts';
 import { startTestSystem, type TestSystem } from './support/system';
 
 describe('exportNewsletterStats workflow on the dev server', () => {
@@ -61,7 +61,7 @@ describe('exportNewsletterStats workflow on the dev server', () => {
     const handle = await start({ chunkRows: 3_000 }, 'export-chunked');
     const result = await handle.result();
     assert.equal(result.rows, 20_000);
-    const progress = await handle.query<Progress>(PROGRESS_QUERY);
+    const progress = await handle.query(progressQuery);
     assert.deepEqual(progress, { phase: 'done', done: 20_000, total: 20_000 });
     const history = await handle.fetchHistory();
     const chunks = history.events!.filter(
@@ -88,7 +88,7 @@ describe('exportNewsletterStats workflow on the dev server', () => {
     const filesBefore = exportFiles().length;
     const handle = await start({ chunkRows: 100 }, 'export-cancelled');
     const deadline = Date.now() + 30_000;
-    while ((await handle.query<Progress>(PROGRESS_QUERY)).done < 300) {
+    while ((await handle.query(progressQuery)).done < 300) {
       assert.ok(Date.now() < deadline, 'the export made progress');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

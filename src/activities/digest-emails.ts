@@ -2,7 +2,7 @@ import { activityInfo, heartbeat } from '@temporalio/activity';
 import { tenantSendFigures, tenantUsers, type NewsletterDayFigures } from '../db/queries/digest-figures';
 import { sendOnce } from '../mail/send-once';
 import { isDeliverableAddress } from '../mail/smtp-errors';
-import type { DigestPeriod } from '../schedules/digest-period';
+import type { DigestPeriod } from '../shared/contracts';
 import type { ActivityDeps } from './deps';
 
 export interface TenantDigestInput {

@@ -1,5 +1,6 @@
 import { tenantsThatSent } from '../db/queries/digest-figures';
-import { previousLocalDay, type DigestPeriod } from '../schedules/digest-period';
+import { previousLocalDay } from '../schedules/digest-period';
+import type { DigestPeriod } from '../shared/contracts';
 import type { ActivityDeps } from './deps';
 
 export const createDigestActivities = ({ database }: ActivityDeps) => ({

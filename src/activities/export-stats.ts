@@ -6,7 +6,7 @@ import { findNewsletter } from '../db/queries/newsletters';
 import { recordExport } from '../db/queries/exports';
 import { findUser } from '../db/queries/users';
 import { now } from '../db/schema';
-import type { ExportCursor, ExportNewsletterStatsResult, TaskOwner } from '../shared/contracts';
+import type { ExportCursor, ExportNewsletterStatsResult, PreparedExport, TaskOwner } from '../shared/contracts';
 import { downloadUrl, signDownloadToken } from '../storage/download-links';
 import { neutraliseFormula } from '../storage/csv-safety';
 import { ExportFiles } from '../storage/export-files';
@@ -46,13 +46,6 @@ export function statsCells(row: StatsRow): Array<string | number> {
     bounced ? 'yes' : 'no',
     unsubscribed ? 'yes' : 'no',
   ];
-}
-
-export interface PreparedExport {
-  exportId: string;
-  fileKey: string;
-  subject: string;
-  total: number;
 }
 
 export interface ChunkInput {

@@ -1,17 +1,10 @@
+import type { DigestPeriod } from '../shared/contracts';
+
 /**
  * "Yesterday" for a digest that runs at `at` in `timeZone`: the local calendar day before the one `at`
  * falls on, as its date and as the UTC instants [from, to) that bound it. A DST change makes that day
  * 23 or 25 hours long, which is why this is not `at - 24h`.
  */
-export interface DigestPeriod {
-  /** `YYYY-MM-DD`, local to the zone. */
-  date: string;
-  /** ISO instant of the local midnight that starts the day. */
-  from: string;
-  /** ISO instant of the next local midnight. */
-  to: string;
-}
-
 export function previousLocalDay(at: Date, timeZone: string): DigestPeriod {
   const today = localDate(at.getTime(), timeZone);
   const yesterday = addDays(today, -1);

@@ -14,7 +14,7 @@ import {
 import { now, type DatabaseSchema, type ScheduleTable } from '../db/schema';
 import { toScheduleSpec } from '../schedules/spec';
 import {
-  scheduledExportWorkflowIdPrefix,
+  workflowIds,
   TaskKindKey,
   TenantIdKey,
   UserIdKey,
@@ -216,7 +216,7 @@ export class ScheduleService {
         type: 'startWorkflow',
         workflowType: 'exportNewsletterStats',
         taskQueue: this.settings.taskQueue,
-        workflowId: scheduledExportWorkflowIdPrefix(row.tenant_id, row.newsletter_id, row.id),
+        workflowId: workflowIds.export(row.tenant_id, row.newsletter_id, row.id),
         args: [input],
         typedSearchAttributes: searchAttributes,
         staticSummary: `Scheduled export of "${subject}" (newsletter ${row.newsletter_id}) for ${owner.email}, schedule ${row.id}`,

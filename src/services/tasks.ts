@@ -13,7 +13,7 @@ import { addNotification } from '../db/queries/notifications';
 import { now, type DatabaseSchema, type TaskTable } from '../db/schema';
 import { HttpError, notFound } from '../api/errors';
 import {
-  PROGRESS_QUERY,
+  progressQuery,
   TaskKindKey,
   TenantIdKey,
   UserIdKey,
@@ -246,7 +246,5 @@ function toTaskStatus(name: string): TaskStatus {
 async function queryProgress(handle: WorkflowHandle, fallbackPhase = 'queued'): Promise<Progress> {
   const fallback: Progress = { phase: fallbackPhase, done: 0, total: 0 };
   // A deadline on the call itself, not a race: an unanswered query must not linger and be retried.
-  return handle.client
-    .withDeadline(Date.now() + 3_000, () => handle.query<Progress>(PROGRESS_QUERY))
-    .catch(() => fallback);
+  return handle.client.withDeadline(Date.now() + 3_000, () => handle.query(progressQuery)).catch(() => fallback);
 }

@@ -1,15 +1,16 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { DigestPeriod } from '../schedules/digest-period';
 import type { EmailQueueActivities, MainActivities } from '../activities';
-import { emailTaskQueue, type DailyDigestInput, type Progress } from '../shared/contracts';
+import {
+  emailTaskQueue,
+  progressQuery,
+  ScheduledStartTimeKey,
+  type DailyDigestInput,
+  type DigestPeriod,
+  type Progress,
+} from '../shared/contracts';
 import { EMAIL, QUICK } from './activity-options';
-import { progressQuery } from './progress';
 
 const DEFAULT_BATCH = 50;
-
-/** Set by Temporal on every run a schedule starts: the time the run was due, not when it began. */
-const ScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
 /** Carried across continue-as-new. */
 interface DigestState {
@@ -40,7 +41,7 @@ export async function dailyDigest(
   let progress: Progress = { phase: 'preparing', done: state?.tenants ?? 0, total: 0 };
   setHandler(progressQuery, () => progress);
   // A run caught up after an outage still reports the day before the one it was due on.
-  const dueAt = info.typedSearchAttributes.get(ScheduledStartTime) ?? info.startTime;
+  const dueAt = info.typedSearchAttributes.get(ScheduledStartTimeKey) ?? info.startTime;
   const period = state?.period ?? (await quick.digestPeriod({ at: dueAt.toISOString(), timezone: input.timezone }));
   let { afterTenantId, tenants, emails } = state ?? { afterTenantId: '', tenants: 0, emails: 0 };
 

@@ -9,17 +9,17 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { EmailQueueActivities, MainActivities } from '../activities';
-import type { PreparedExport } from '../activities/export-stats';
 import {
   emailTaskQueue,
   type ExportCursor,
   type ExportNewsletterStatsInput,
   type ExportNewsletterStatsResult,
+  type PreparedExport,
+  progressQuery,
   type Progress,
 } from '../shared/contracts';
 import { EMAIL, LONG, QUICK } from './activity-options';
 import { failureReason } from './failure-reason';
-import { progressQuery } from './progress';
 
 /** Rows per activity call: the grain of the workflow's progress and of its history. */
 const DEFAULT_CHUNK_ROWS = 500_000;

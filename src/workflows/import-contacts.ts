@@ -12,6 +12,7 @@ import {
 import type { MainActivities } from '../activities';
 import {
   ErrorType,
+  progressQuery,
   type ImportContactsInput,
   type ImportContactsResult,
   type ImportCursor,
@@ -19,7 +20,6 @@ import {
 } from '../shared/contracts';
 import { LONG, QUICK } from './activity-options';
 import { failureReason } from './failure-reason';
-import { progressQuery } from './progress';
 
 /** Rows per activity call: the grain of the workflow's progress and of its history. */
 const DEFAULT_CHUNK_ROWS = 20_000;

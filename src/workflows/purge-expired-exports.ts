@@ -1,8 +1,7 @@
 import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { MainActivities } from '../activities';
-import type { Progress, PurgeExpiredExportsInput } from '../shared/contracts';
+import { progressQuery, type Progress, type PurgeExpiredExportsInput } from '../shared/contracts';
 import { QUICK } from './activity-options';
-import { progressQuery } from './progress';
 
 const DEFAULT_BATCH = 500;
 

@@ -4,7 +4,6 @@ import {
   condition,
   ContinueAsNew,
   continueAsNew,
-  defineSignal,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -13,8 +12,9 @@ import {
 import type { EmailQueueActivities, MainActivities } from '../activities';
 import {
   emailTaskQueue,
-  PAUSE_SIGNAL,
-  RESUME_SIGNAL,
+  pauseSignal,
+  progressQuery,
+  resumeSignal,
   type ContactRange,
   type Progress,
   type SendCounts,
@@ -23,10 +23,6 @@ import {
 } from '../shared/contracts';
 import { EMAIL, LONG, QUICK } from './activity-options';
 import { failureReason } from './failure-reason';
-import { progressQuery } from './progress';
-
-export const pauseSignal = defineSignal(PAUSE_SIGNAL);
-export const resumeSignal = defineSignal(RESUME_SIGNAL);
 
 /** Batches per run before continue-as-new: keeps the history small for a million recipients. */
 const BATCHES_PER_RUN = 200;

@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { ensureTenant } from '../../src/db/queries/tenants';
-import { PROGRESS_QUERY, type ImportContactsInput, type Progress } from '../../src/shared/contracts';
+import { progressQuery, type ImportContactsInput } from '../../src/shared/contracts';
 import { ImportFiles, importsDir } from '../../src/storage/import-files';
 import { startTestSystem } from '../support/system';
 import { saveHistory } from './save-history';
@@ -36,7 +36,7 @@ async function main() {
     await save('import-completed', await start('import-completed', rows(60), 20));
     await save('import-failed', await start('import-failed', 'ok@hist.test,A,B\n"broken@hist.test,C,D\n', 20));
     const cancelled = await start('import-cancelled', rows(3_000), 10);
-    while ((await cancelled.query<Progress>(PROGRESS_QUERY)).done < 50) await new Promise((r) => setTimeout(r, 20));
+    while ((await cancelled.query(progressQuery)).done < 50) await new Promise((r) => setTimeout(r, 20));
     await cancelled.cancel();
     await save('import-cancelled', cancelled);
   } finally {

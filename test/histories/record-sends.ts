@@ -3,13 +3,7 @@
  *   TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx test/histories/record-sends.ts
  */
 import { createNewsletter } from '../../src/db/queries/newsletters';
-import {
-  PAUSE_SIGNAL,
-  PROGRESS_QUERY,
-  RESUME_SIGNAL,
-  type Progress,
-  type SendNewsletterInput,
-} from '../../src/shared/contracts';
+import { pauseSignal, progressQuery, resumeSignal, type SendNewsletterInput } from '../../src/shared/contracts';
 import { createAudience } from '../support/contacts';
 import { startTestSystem } from '../support/system';
 import { saveHistory } from './save-history';
@@ -41,16 +35,16 @@ async function main() {
       });
     };
     const untilSent = async (handle: Awaited<ReturnType<typeof start>>, done: number) => {
-      while ((await handle.query<Progress>(PROGRESS_QUERY)).done < done) await sleep(50);
+      while ((await handle.query(progressQuery)).done < done) await sleep(50);
     };
 
     await saveHistory(await start('send-completed'), 'send-completed', sys.settings.temporalAddress);
 
     const paused = await start('send-paused-resumed');
     await untilSent(paused, 20);
-    await paused.signal(PAUSE_SIGNAL);
+    await paused.signal(pauseSignal);
     await sleep(2_000);
-    await paused.signal(RESUME_SIGNAL);
+    await paused.signal(resumeSignal);
     await saveHistory(paused, 'send-paused-resumed', sys.settings.temporalAddress);
 
     const cancelled = await start('send-cancelled');

@@ -5,7 +5,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { DEMO_TENANT, seedDemoTenant } from '../../src/db/seed';
-import { PROGRESS_QUERY, type Progress } from '../../src/shared/contracts';
+import { progressQuery } from '../../src/shared/contracts';
 import { startTestSystem } from '../support/system';
 import { saveHistory } from './save-history';
 
@@ -25,7 +25,7 @@ async function main() {
     await save('export-completed', await start('export-completed', {}));
     await save('export-failed', await start('export-failed', { newsletterId: 999_999 }));
     const cancelled = await start('export-cancelled', { chunkRows: 50 });
-    while ((await cancelled.query<Progress>(PROGRESS_QUERY)).done < 100) await new Promise((r) => setTimeout(r, 20));
+    while ((await cancelled.query(progressQuery)).done < 100) await new Promise((r) => setTimeout(r, 20));
     await cancelled.cancel();
     await save('export-cancelled', cancelled);
   } finally {

@@ -30,17 +30,15 @@ export async function createAudience(
     await db
       .insertInto('contacts')
       .values(
-        rows
-          .slice(i, i + 500)
-          .map((r) => ({
-            tenant_id: tenantId,
-            email: r.email,
-            first_name: r.first,
-            last_name: 'Tester',
-            unsubscribed: r.unsubscribed,
-            created_at: at,
-            updated_at: at,
-          })),
+        rows.slice(i, i + 500).map((r) => ({
+          tenant_id: tenantId,
+          email: r.email,
+          first_name: r.first,
+          last_name: 'Tester',
+          unsubscribed: r.unsubscribed,
+          created_at: at,
+          updated_at: at,
+        })),
       )
       .execute();
   }

@@ -5,7 +5,7 @@ import { claimDraftForSending, setNewsletterStatus } from '../../db/queries/send
 import { findOwnTask, findTaskByIdempotencyKey } from '../../db/queries/tasks';
 import { sendBatching } from '../../services/send-batching';
 import type { TaskService } from '../../services/tasks';
-import { PAUSE_SIGNAL, RESUME_SIGNAL, workflowIds, type SendNewsletterInput } from '../../shared/contracts';
+import { pauseSignal, resumeSignal, workflowIds, type SendNewsletterInput } from '../../shared/contracts';
 import { caller } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpError, notFound } from '../errors';
@@ -56,8 +56,8 @@ export function sendRoutes({ database, settings }: ApiDeps, tasks: TaskService):
   });
 
   for (const [action, signal] of [
-    ['pause', PAUSE_SIGNAL],
-    ['resume', RESUME_SIGNAL],
+    ['pause', pauseSignal],
+    ['resume', resumeSignal],
   ] as const) {
     router.post(`/v1/tasks/:taskId/${action}`, async (req, res) => {
       const taskId = parseRequest(TaskId, req.params.taskId, 'path');
