@@ -1,6 +1,11 @@
 /**
  * Starts one Temporal dev server for the whole suite (with mailroom's search attributes), runs every
  * test file with node's test runner against it, then stops it.
+ *
+ * Nothing can hang CI: each test and hook gets MAILROOM_TEST_TIMEOUT_MS (default 5 minutes) unless it
+ * sets its own `timeout` (test/support/per-test-timeout.ts, preloaded into every file's process), and
+ * each file MAILROOM_TEST_FILE_TIMEOUT_MS (default 30 minutes, `--test-timeout`: before Node 24 that
+ * flag bounds whole files, not tests).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,6 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { findTemporalCli } from '../src/temporal/cli-binary';
 import { startDevServerOnFreePort } from '../src/temporal/dev-server';
+
+const PER_TEST_TIMEOUT = `./${path.relative(process.cwd(), path.join(__dirname, 'support', 'per-test-timeout.ts'))}`;
 
 function testFiles(dir: string): string[] {
   return fs
@@ -32,7 +39,17 @@ async function main(): Promise<number> {
   try {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+      [
+        '--import',
+        'tsx',
+        '--import',
+        PER_TEST_TIMEOUT,
+        '--test',
+        '--test-concurrency=1',
+        `--test-timeout=${process.env.MAILROOM_TEST_FILE_TIMEOUT_MS ?? 30 * 60_000}`,
+        '--test-reporter=spec',
+        ...files,
+      ],
       {
         stdio: 'inherit',
         env: {
@@ -40,6 +57,7 @@ async function main(): Promise<number> {
           TEMPORAL_ADDRESS: server.address,
           MAILROOM_TEST_TEMPORAL_CLI: cliPath,
           LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+          MAILROOM_TEST_TIMEOUT_MS: process.env.MAILROOM_TEST_TIMEOUT_MS ?? String(5 * 60_000),
         },
       },
     );
