@@ -1,13 +1,15 @@
 /**
  * Records importContacts histories for test/replay.test.ts (see record.ts for when to run it):
- *   TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx test/histories/record-imports.ts
+ *   MAILROOM_HISTORY_SET=v2 TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx test/histories/record-imports.ts
  */
 import { Readable } from 'node:stream';
 import { ensureTenant } from '../../src/db/queries/tenants';
 import { progressQuery, type ImportContactsInput } from '../../src/shared/contracts';
 import { ImportFiles, importsDir } from '../../src/storage/import-files';
+import { importContacts } from '../../src/workflows';
 import { startTestSystem } from '../support/system';
-import { saveHistory } from './save-history';
+import { waitUntil } from '../support/wait';
+import { historySetDir, saveHistory } from './save-history';
 
 const rows = (n: number) =>
   [
@@ -16,6 +18,7 @@ const rows = (n: number) =>
   ].join('\n');
 
 async function main() {
+  historySetDir(); // refuses before any work when no new set is named
   const sys = await startTestSystem({ dialect: 'sqlite' });
   try {
     await ensureTenant(sys.db.database.db, 'hist');
@@ -24,7 +27,7 @@ async function main() {
     const start = async (name: string, csv: string, chunkRows: number) => {
       const { fileKey } = await files.receive('hist', Readable.from([Buffer.from(csv)]), 1 << 24);
       const input: ImportContactsInput = { tenantId: 'hist', userId, fileKey, chunkRows };
-      return sys.temporal.workflow.start('importContacts', {
+      return sys.temporal.workflow.start(importContacts, {
         taskQueue: sys.settings.taskQueue,
         workflowId: `history-${name}-${sys.settings.taskQueue}`,
         args: [input],
@@ -36,7 +39,9 @@ async function main() {
     await save('import-completed', await start('import-completed', rows(60), 20));
     await save('import-failed', await start('import-failed', 'ok@hist.test,A,B\n"broken@hist.test,C,D\n', 20));
     const cancelled = await start('import-cancelled', rows(3_000), 10);
-    while ((await cancelled.query(progressQuery)).done < 50) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil('50 rows imported', async () => (await cancelled.query(progressQuery)).done >= 50, {
+      intervalMs: 20,
+    });
     await cancelled.cancel();
     await save('import-cancelled', cancelled);
   } finally {

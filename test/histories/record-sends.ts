@@ -1,16 +1,17 @@
 /**
  * Records sendNewsletter histories for test/replay.test.ts (see record.ts for when to run it):
- *   TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx test/histories/record-sends.ts
+ *   MAILROOM_HISTORY_SET=v2 TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx test/histories/record-sends.ts
  */
 import { createNewsletter } from '../../src/db/queries/newsletters';
 import { pauseSignal, progressQuery, resumeSignal, type SendNewsletterInput } from '../../src/shared/contracts';
 import { createAudience } from '../support/contacts';
+import { sendNewsletter } from '../../src/workflows';
 import { startTestSystem } from '../support/system';
-import { saveHistory } from './save-history';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep, waitUntil } from '../support/wait';
+import { historySetDir, saveHistory } from './save-history';
 
 async function main() {
+  historySetDir(); // refuses before any work when no new set is named
   const sys = await startTestSystem({ dialect: 'sqlite', env: { MAILROOM_EMAIL_RATE: '50' } });
   try {
     await createAudience(sys.db.database.db, 'hist', { subscribed: 120, unsubscribed: 5 });
@@ -28,14 +29,14 @@ async function main() {
         batchSize: 20,
         concurrency: 2,
       };
-      return sys.temporal.workflow.start('sendNewsletter', {
+      return sys.temporal.workflow.start(sendNewsletter, {
         taskQueue: sys.settings.taskQueue,
         workflowId: `history-${name}-${sys.settings.taskQueue}`,
         args: [input],
       });
     };
     const untilSent = async (handle: Awaited<ReturnType<typeof start>>, done: number) => {
-      while ((await handle.query(progressQuery)).done < done) await sleep(50);
+      await waitUntil(`${done} sent`, async () => (await handle.query(progressQuery)).done >= done, { intervalMs: 50 });
     };
 
     await saveHistory(await start('send-completed'), 'send-completed', sys.settings.temporalAddress);

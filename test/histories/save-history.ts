@@ -3,10 +3,45 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { findTemporalCli } from '../../src/temporal/cli-binary';
+import { withDeadline } from '../support/wait';
 
-/** Waits for the workflow to close and writes its history, in the JSON format every Temporal tool reads. */
+/**
+ * The set the record scripts write into: `test/histories/$MAILROOM_HISTORY_SET/` (e.g. `v2`), named on
+ * purpose for each recording. Sets are never rewritten (see test/histories/README.md): a set that already
+ * holds a history of that name is refused, so a new recording can only add to what the replay test checks.
+ */
+export function historySetDir(): string {
+  const set = process.env.MAILROOM_HISTORY_SET;
+  if (!set || !/^v\d+$/.test(set)) {
+    const existing = fs
+      .readdirSync(__dirname)
+      .filter((name) => /^v\d+$/.test(name))
+      .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+    const next = `v${Number(existing.at(-1)?.slice(1) ?? 0) + 1}`;
+    throw new Error(
+      `set MAILROOM_HISTORY_SET to the set to record into, a new one (e.g. MAILROOM_HISTORY_SET=${next}); ` +
+        `existing sets (${existing.join(', ') || 'none'}) are never rewritten: see test/histories/README.md`,
+    );
+  }
+  return path.join(__dirname, set);
+}
+
+/**
+ * Waits (at most 5 minutes) for the workflow to close and writes its history, in the JSON format every
+ * Temporal tool reads, as `<set>/<name>.json` (Prettier leaves these alone: .prettierignore).
+ * Never overwrites a recorded history.
+ */
 export async function saveHistory(handle: WorkflowHandle, name: string, temporalAddress: string): Promise<void> {
-  await handle.result().catch(() => undefined);
+  const dir = historySetDir();
+  const file = path.join(dir, `${name}.json`);
+  if (fs.existsSync(file)) {
+    throw new Error(`${path.relative(process.cwd(), file)} exists: recorded histories are never overwritten`);
+  }
+  await withDeadline(
+    `workflow ${handle.workflowId} to close`,
+    handle.result().catch(() => undefined),
+    5 * 60_000,
+  );
   const json = execFileSync(findTemporalCli()!, [
     'workflow',
     'show',
@@ -17,7 +52,7 @@ export async function saveHistory(handle: WorkflowHandle, name: string, temporal
     '--address',
     temporalAddress,
   ]);
-  const file = path.join(__dirname, `${name}.json`);
-  fs.writeFileSync(file, json);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, json, { flag: 'wx' });
   console.log(`recorded ${file}`);
 }
