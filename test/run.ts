@@ -3,7 +3,7 @@
  * test file with node's test runner against it, then stops it.
  *
  * Nothing can hang CI: each test and hook gets MAILROOM_TEST_TIMEOUT_MS (default 5 minutes) unless it
- * sets its own `timeout` (test/support/per-test-timeout.ts, preloaded into every file's process), and
+ * sets its own `timeout` (test/support/per-test-timeout.mjs, preloaded into every file's process), and
  * each file MAILROOM_TEST_FILE_TIMEOUT_MS (default 30 minutes, `--test-timeout`: before Node 24 that
  * flag bounds whole files, not tests).
  */
@@ -14,7 +14,7 @@ import path from 'node:path';
 import { findTemporalCli } from '../src/temporal/cli-binary';
 import { startDevServerOnFreePort } from '../src/temporal/dev-server';
 
-const PER_TEST_TIMEOUT = `./${path.relative(process.cwd(), path.join(__dirname, 'support', 'per-test-timeout.ts'))}`;
+const PER_TEST_TIMEOUT = `./${path.relative(process.cwd(), path.join(__dirname, 'support', 'per-test-timeout.mjs'))}`;
 
 function testFiles(dir: string): string[] {
   return fs

@@ -6,26 +6,26 @@
  * Why not only `--test-timeout`: before Node 24 that flag bounds each test *file* as a whole (and is
  * ignored inside the file), so it cannot tell a hung test from a long file. test/run.ts still passes it,
  * as a bound on each file.
+ *
+ * Plain JavaScript on purpose: Node passes `--import` on to worker threads (Temporal's workflow threads
+ * among them), where no TypeScript loader runs.
  */
-import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { syncBuiltinESMExports } from 'node:module';
+import process from 'node:process';
+import nodeTest from 'node:test';
 
 const timeoutMs = Number(process.env.MAILROOM_TEST_TIMEOUT_MS ?? 5 * 60_000);
-const nodeTest = createRequire(`${process.cwd()}/`)('node:test') as Record<string, unknown>;
-
-type Fn = (...args: unknown[]) => unknown;
 
 /**
  * `fn` with `{ timeout }` added to its options unless they name one: tests take
  * `(name?, options?, body?)`, hooks `(body?, options?)`.
  */
-function withDefaultTimeout(fn: Fn, kind: 'test' | 'hook'): Fn {
-  const wrapped = function (this: unknown, ...args: unknown[]) {
+function withDefaultTimeout(fn, kind) {
+  const wrapped = function (...args) {
     const at = args.findIndex((arg) => typeof arg === 'object' && arg !== null);
     if (at >= 0) {
-      const options = args[at] as { timeout?: number };
-      if (options.timeout === undefined) args[at] = { ...options, timeout: timeoutMs };
+      if (args[at].timeout === undefined) args[at] = { ...args[at], timeout: timeoutMs };
     } else if (kind === 'hook') {
-      args[0] ??= undefined;
       args.splice(1, 0, { timeout: timeoutMs });
     } else {
       const body = args.findIndex((arg) => typeof arg === 'function');
@@ -35,11 +35,10 @@ function withDefaultTimeout(fn: Fn, kind: 'test' | 'hook'): Fn {
   };
   // it.skip, it.todo and it.only keep working (with the timeout too); other properties are copied.
   for (const key of Object.keys(fn)) {
-    const value = (fn as unknown as Record<string, unknown>)[key];
-    (wrapped as unknown as Record<string, unknown>)[key] =
-      ['skip', 'todo', 'only'].includes(key) && typeof value === 'function'
-        ? withDefaultTimeout(value as Fn, kind)
-        : value;
+    wrapped[key] =
+      ['skip', 'todo', 'only'].includes(key) && typeof fn[key] === 'function'
+        ? withDefaultTimeout(fn[key], kind)
+        : fn[key];
   }
   return wrapped;
 }
@@ -47,7 +46,7 @@ function withDefaultTimeout(fn: Fn, kind: 'test' | 'hook'): Fn {
 if (Number.isFinite(timeoutMs) && timeoutMs > 0) {
   for (const name of ['test', 'it', 'before', 'after', 'beforeEach', 'afterEach']) {
     const kind = name === 'test' || name === 'it' ? 'test' : 'hook';
-    if (typeof nodeTest[name] === 'function') nodeTest[name] = withDefaultTimeout(nodeTest[name] as Fn, kind);
+    if (typeof nodeTest[name] === 'function') nodeTest[name] = withDefaultTimeout(nodeTest[name], kind);
   }
   // Files compiled to ES modules read the builtin's named exports: bring them up to date.
   syncBuiltinESMExports();
