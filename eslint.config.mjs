@@ -21,7 +21,7 @@ const workflowImports = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'bin/', 'test/histories/*.json'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', 'bin/', 'test/histories/**/*.json'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { createNewsletter } from '../src/db/queries/newsletters';
 import { findTemporalCli } from '../src/temporal/cli-binary';
 import { startDevServerOnFreePort } from '../src/temporal/dev-server';
+import { sendNewsletter } from '../src/workflows';
 import { createAudience } from '../test/support/contacts';
 import { apiClient } from '../test/support/http';
 import { startTestSystem } from '../test/support/system';
@@ -163,7 +164,7 @@ async function runSend(
     });
     // Workers bundle their workflows at start: wait until one answers before the clock starts.
     await sys.temporal.workflow
-      .start('sendNewsletter', {
+      .start(sendNewsletter, {
         taskQueue: sys.settings.taskQueue,
         workflowId: `warm-${run}`,
         args: [{ tenantId: 'bench', userId: owner.userId, newsletterId: -1, batchSize: 1, concurrency: 1 }],

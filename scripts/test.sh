@@ -13,6 +13,9 @@ trap stop_pg EXIT
 
 echo "test: type-checking"
 npx tsc -p tsconfig.json --noEmit
+echo "test: lint and format"
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 
 if [ -x scripts/validate-compose.sh ]; then bash scripts/validate-compose.sh; fi
 

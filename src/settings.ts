@@ -6,55 +6,6 @@ import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from './shared/contracts';
 import { cronProblem, isTimeZone, normaliseCron } from './schedules/spec';
 
-/** Everything mailroom reads from its environment, parsed and validated once at start-up. */
-export interface Settings {
-  /** HTTP port of the API. @defaultValue 3000 */
-  port: number;
-  /** Embedded state: SQLite file, outbox, export files, link secret. @defaultValue `./data` */
-  dataDir: string;
-  /** Origin put in emailed links. @defaultValue `http://localhost:$PORT` */
-  publicBaseUrl: string;
-  /** @defaultValue `127.0.0.1:7233` */
-  temporalAddress: string;
-  /** @defaultValue `default` */
-  temporalNamespace: string;
-  /** Temporal Cloud style API key; implies TLS. */
-  temporalApiKey?: string;
-  /** Connect to Temporal over TLS. @defaultValue false, true when an API key is set */
-  temporalTls: boolean;
-  /** Task queue of workflows; SMTP activities use `${taskQueue}-email`. @defaultValue `mailroom` */
-  taskQueue: string;
-  /** `postgres://…`, or a SQLite file path. @defaultValue `<dataDir>/mailroom.sqlite` */
-  databaseUrl: string;
-  /** `smtp://` or `smtps://` relay; unset writes `.eml` files to `<dataDir>/outbox`. */
-  smtpUrl?: string;
-  /** Pooled SMTP connections per worker process. @defaultValue 5 */
-  smtpPoolSize: number;
-  /** @defaultValue `mailroom <no-reply@localhost>` */
-  mailFrom: string;
-  /** HMAC key of download links; generated once into the data dir unless NODE_ENV=production. */
-  linkSecret: string;
-  /** Lifetime of a download link in ms; `LINK_TTL` takes `7d`, `12h`, `90m`. @defaultValue 7 days */
-  linkTtlMs: number;
-  /** Emails per second, all workers together. @defaultValue 50 */
-  emailRate: number;
-  /** Contacts of the demo tenant that `mailroom dev` seeds into an empty database. @defaultValue 500000 */
-  demoContacts: number;
-  /** Port of the worker's `/healthz`, `/readyz` and `/metrics`; unset serves nothing. */
-  workerHealthPort?: number;
-  /** pino level. @defaultValue `info` */
-  logLevel: string;
-  /** Largest CSV body `POST /v1/contacts/import` accepts (`MAILROOM_IMPORT_MAX_BYTES`); larger is 413. @defaultValue 50 MB */
-  importMaxBytes: number;
-  /** Interval of the keep-alive comments of `GET /v1/tasks/{id}/events` (`MAILROOM_SSE_HEARTBEAT`). @defaultValue 15 s */
-  sseHeartbeatMs: number;
-  /** 5-field crontab of the built-in `dailyDigest` schedule. @defaultValue `0 7 * * *` */
-  digestCron: string;
-  /** IANA time zone of the digest's crontab and of its "yesterday". @defaultValue `UTC` */
-  digestTimezone: string;
-  production: boolean;
-}
-
 export class SettingsError extends Error {
   override name = 'SettingsError';
 }
@@ -82,7 +33,7 @@ const url = (protocols: string[]) =>
     { message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
 
-const schema = z.object({
+const environment = z.object({
   PORT: port.default(3000),
   MAILROOM_DATA_DIR: z.string().min(1).default('./data'),
   PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
@@ -129,45 +80,75 @@ const schema = z.object({
   NODE_ENV: z.string().optional(),
 });
 
-/** Parses the environment; throws a SettingsError whose message is one line naming the variable. */
-export function loadSettings(env: Env = process.env): Settings {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new SettingsError(`invalid setting ${String(issue.path[0])}: ${issue.message}`);
-  }
-  const e = parsed.data;
+/**
+ * Everything mailroom reads from its environment, parsed and validated once at start-up; the type is
+ * inferred from the schema, so each setting is declared (and documented) once, here.
+ */
+const settingsSchema = environment.transform((e, ctx) => {
   const production = e.NODE_ENV === 'production';
+  if (production && !e.LINK_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['LINK_SECRET'], message: 'required when NODE_ENV=production' });
+    return z.NEVER;
+  }
   const dataDir = path.resolve(e.MAILROOM_DATA_DIR);
-  if (production && !e.LINK_SECRET)
-    throw new SettingsError('missing setting LINK_SECRET: required when NODE_ENV=production');
-  const databaseUrl = e.DATABASE_URL ?? path.join(dataDir, 'mailroom.sqlite');
   return {
+    /** HTTP port of the API. @defaultValue 3000 */
     port: e.PORT,
+    /** Embedded state: SQLite file, outbox, export files, link secret. @defaultValue `./data` */
     dataDir,
+    /** Origin put in emailed links. @defaultValue `http://localhost:$PORT` */
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    /** @defaultValue `127.0.0.1:7233` */
     temporalAddress: e.TEMPORAL_ADDRESS,
+    /** @defaultValue `default` */
     temporalNamespace: e.TEMPORAL_NAMESPACE,
+    /** Temporal Cloud style API key; implies TLS. */
     temporalApiKey: e.TEMPORAL_API_KEY,
+    /** Connect to Temporal over TLS. @defaultValue false, true when an API key is set */
     temporalTls: e.TEMPORAL_TLS === 'true' || e.TEMPORAL_TLS === '1' || e.TEMPORAL_API_KEY !== undefined,
+    /** Task queue of workflows; SMTP activities use `${taskQueue}-email`. @defaultValue `mailroom` */
     taskQueue: e.MAILROOM_TASK_QUEUE,
-    databaseUrl,
+    /** `postgres://…`, or a SQLite file path. @defaultValue `<dataDir>/mailroom.sqlite` */
+    databaseUrl: e.DATABASE_URL ?? path.join(dataDir, 'mailroom.sqlite'),
+    /** `smtp://` or `smtps://` relay; unset writes `.eml` files to `<dataDir>/outbox`. */
     smtpUrl: e.SMTP_URL,
+    /** Pooled SMTP connections per worker process. @defaultValue 5 */
     smtpPoolSize: e.MAILROOM_SMTP_POOL,
+    /** @defaultValue `mailroom <no-reply@localhost>` */
     mailFrom: e.MAIL_FROM,
+    /** HMAC key of download links; generated once into the data dir unless NODE_ENV=production. */
     linkSecret: e.LINK_SECRET ?? localLinkSecret(dataDir),
+    /** Lifetime of a download link in ms; `LINK_TTL` takes `7d`, `12h`, `90m`. @defaultValue 7 days */
     linkTtlMs: e.LINK_TTL,
+    /** Emails per second, all workers together. @defaultValue 50 */
     emailRate: e.MAILROOM_EMAIL_RATE,
+    /** Contacts of the demo tenant that `mailroom dev` seeds into an empty database. @defaultValue 500000 */
     demoContacts: e.MAILROOM_DEMO_CONTACTS,
+    /** Port of the worker's `/healthz`, `/readyz` and `/metrics`; unset serves nothing. */
     workerHealthPort: e.MAILROOM_WORKER_HEALTH_PORT,
+    /** pino level. @defaultValue `info` */
     logLevel: e.LOG_LEVEL,
+    /** Largest CSV body `POST /v1/contacts/import` accepts (`MAILROOM_IMPORT_MAX_BYTES`); larger is 413. @defaultValue 50 MB */
     importMaxBytes: e.MAILROOM_IMPORT_MAX_BYTES,
+    /** Interval of the keep-alive comments of `GET /v1/tasks/{id}/events` (`MAILROOM_SSE_HEARTBEAT`). @defaultValue 15 s */
     sseHeartbeatMs: e.MAILROOM_SSE_HEARTBEAT,
+    /** 5-field crontab of the built-in `dailyDigest` schedule. @defaultValue `0 7 * * *` */
     digestCron: e.MAILROOM_DIGEST_CRON,
+    /** IANA time zone of the digest's crontab and of its "yesterday". @defaultValue `UTC` */
     digestTimezone: e.MAILROOM_DIGEST_TIMEZONE,
     production,
   };
+});
+
+export type Settings = z.output<typeof settingsSchema>;
+
+/** Parses the environment; throws a SettingsError whose message is one line naming the variable. */
+export function loadSettings(env: Env = process.env): Settings {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = settingsSchema.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new SettingsError(`invalid setting ${String(issue.path[0])}: ${issue.message}`);
 }
 
 /** A secret generated once per data dir, so links survive restarts of an embedded install. */

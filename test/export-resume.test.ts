@@ -8,6 +8,7 @@ import { issueApiKey } from '../src/db/queries/users';
 import { DEMO_TENANT, seedDemoTenant } from '../src/db/seed';
 import type { ExportCursor } from '../src/shared/contracts';
 import { ExportFiles } from '../src/storage/export-files';
+import { createFileStores } from '../src/storage/stores';
 import { DIALECTS, createTestDatabase, type TestDatabase } from './support/databases';
 import { EXPECTED_HEADER, expectedStatsRows, parseCsv } from './support/expected-csv';
 import { testSettings } from './support/system';
@@ -37,7 +38,7 @@ for (const dialect of DIALECTS) {
         settings,
         database: test.database,
         readDatabase: test.database,
-        files: new ExportFiles(`${dataDir}/exports`),
+        ...createFileStores(dataDir),
         mailer: createMailer(settings),
       });
     });

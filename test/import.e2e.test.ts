@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findContactsByEmail } from '../src/db/queries/contacts';
 import { now } from '../src/db/schema';
-import { TaskView } from '../src/api/response-schemas';
+import { TaskView } from '../src/shared/views';
 import { DIALECTS } from './support/databases';
 import { apiClient } from './support/http';
 import { startTestSystem, type TestSystem } from './support/system';

@@ -6,8 +6,8 @@ import { createImportActivities, emptyImportCursor } from '../src/activities/imp
 import { createMailer } from '../src/mail/mailer';
 import { ensureTenant } from '../src/db/queries/tenants';
 import type { ImportContactsInput, ImportContactsResult, ImportCursor } from '../src/shared/contracts';
-import { ExportFiles } from '../src/storage/export-files';
-import { ImportFiles, importsDir } from '../src/storage/import-files';
+import type { ImportFiles } from '../src/storage/import-files';
+import { createFileStores } from '../src/storage/stores';
 import { startTestSystem, type TestSystem } from './support/system';
 
 /** 30 data rows after a header; every 7th has a bad address. Names carry the row number. */
@@ -41,7 +41,7 @@ describe('importContacts across chunks and retries (SQLite, real worker)', () =>
 
   before(async () => {
     sys = await startTestSystem({ dialect: 'sqlite' });
-    files = new ImportFiles(importsDir(sys.settings.dataDir));
+    files = createFileStores(sys.settings.dataDir).importFiles;
     for (const tenant of ['chunks', 'retry']) await ensureTenant(sys.db.database.db, tenant);
   });
   after(async () => sys?.stop());
@@ -77,7 +77,7 @@ describe('importContacts across chunks and retries (SQLite, real worker)', () =>
       settings,
       database: sys.db.database,
       readDatabase: sys.db.database,
-      files: new ExportFiles(`${settings.dataDir}/exports`),
+      ...createFileStores(settings.dataDir),
       mailer: createMailer(settings),
     });
     const fileKey = await upload('retry');

@@ -7,10 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
 import pino from 'pino';
 import { createApp } from '../src/api/app';
-import { buildOpenApiDocument } from '../src/api/openapi';
+import { buildOpenApiDocument } from '../src/api/openapi/document';
 import { connectDatabase } from '../src/db/connect';
 import { loadSettings } from '../src/settings';
-import { ExportFiles } from '../src/storage/export-files';
+import { createFileStores } from '../src/storage/stores';
 
 /**
  * The description and the app cannot drift: every route the app serves is described, nothing else is,
@@ -25,7 +25,7 @@ describe('GET /openapi.json', () => {
     settings,
     database,
     temporal: new Client(),
-    files: new ExportFiles(dataDir),
+    files: createFileStores(dataDir),
     logger: pino({ level: 'silent' }),
   });
   let server: Server;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { ScheduleList, ScheduleView } from '../src/api/schemas/schedules';
+import { ScheduleList, ScheduleView } from '../src/shared/views';
 import { createNewsletter } from '../src/db/queries/newsletters';
 import { DIALECTS } from './support/databases';
 import { apiClient } from './support/http';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { TaskView } from '../src/api/response-schemas';
+import { TaskView } from '../src/shared/views';
 import { DEMO_TENANT, HEADLINE_SUBJECT, seedDemoTenant } from '../src/db/seed';
 import { apiClient } from './support/http';
 import { openEventStream, type SseMessage } from './support/sse';

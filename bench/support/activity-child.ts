@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   // The worker's own wiring: on SQLite a separate read-only connection for the long read.
   const deps = buildActivityDeps(settings);
   const activities = createExportActivities(deps);
-  const fileKey = deps.files.fileKey(DEMO_TENANT, ExportFiles.newExportId());
+  const fileKey = deps.exportFiles.fileKey(DEMO_TENANT, ExportFiles.newExportId());
   const input = { fileKey, newsletterId: Number(newsletterArg), maxRows: Number(chunkArg) };
   const env = new MockActivityEnvironment({ activityType: 'writeStatsCsvChunk' });
 
@@ -58,9 +58,9 @@ async function main(): Promise<void> {
     if (result.finished) break;
   }
   const ms = performance.now() - started;
-  const bytes = fs.statSync(deps.files.partPath(fileKey)).size;
+  const bytes = fs.statSync(deps.exportFiles.partPath(fileKey)).size;
   await deps.close();
-  await deps.files.remove(fileKey);
+  await deps.exportFiles.remove(fileKey);
   const run: ActivityRun = {
     ms,
     rows: cursor.rows,

@@ -18,7 +18,7 @@ import { createImportActivities, emptyImportCursor } from '../../src/activities/
 import { migrateToLatest } from '../../src/db/migrate';
 import { ensureTenant } from '../../src/db/queries/tenants';
 import { loadSettings } from '../../src/settings';
-import { ImportFiles, importsDir } from '../../src/storage/import-files';
+import { createFileStores } from '../../src/storage/stores';
 import { buildActivityDeps } from '../../src/worker/activity-deps';
 
 export interface ImportRun {
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const source = path.join(workDir, 'upload.csv');
   await pipeline(Readable.from(csvLines(lines)), fs.createWriteStream(source));
   const activities = createImportActivities(deps);
-  const files = new ImportFiles(importsDir(settings.dataDir));
+  const files = createFileStores(settings.dataDir).importFiles;
   const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) =>
     new MockActivityEnvironment().run(fn, ...args) as Promise<R>;
 

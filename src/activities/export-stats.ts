@@ -69,7 +69,7 @@ export interface PublishInput extends TaskOwner {
   linkTtlMs: number;
 }
 
-export const createExportActivities = ({ database, readDatabase, files, settings }: ActivityDeps) => ({
+export const createExportActivities = ({ database, readDatabase, exportFiles: files, settings }: ActivityDeps) => ({
   /** Checks the newsletter belongs to the tenant and names the file. */
   async prepareExport(input: TaskOwner & { newsletterId: number }): Promise<PreparedExport> {
     const newsletter = await findNewsletter(database.db, input.tenantId, input.newsletterId);

@@ -4,7 +4,6 @@ import { CsvError, parse } from 'csv-parse';
 import { upsertContacts, type ContactUpsert } from '../db/queries/contacts';
 import { headerColumns, POSITIONAL_COLUMNS, readContact } from '../imports/contact-rows';
 import { MAX_REPORTED_INVALID_ROWS, type ImportCursor } from '../shared/contracts';
-import { ImportFiles, importsDir } from '../storage/import-files';
 import type { ActivityDeps } from './deps';
 import { ImportFileMalformed, ImportFileMissing } from './errors';
 
@@ -36,8 +35,7 @@ const CSV_PROBLEMS: Record<string, string> = {
   CSV_MAX_RECORD_SIZE: `a record is longer than ${MAX_RECORD_CHARS} characters`,
 };
 
-export const createImportActivities = ({ database, settings }: ActivityDeps) => {
-  const files = new ImportFiles(importsDir(settings.dataDir));
+export const createImportActivities = ({ database, importFiles: files }: ActivityDeps) => {
   return {
     /** Counts the file's lines, so progress has a total; checks the upload is there. */
     async prepareImport(input: { fileKey: string }): Promise<{ lines: number; bytes: number }> {

@@ -2,7 +2,7 @@ import { deleteExpiredExport, findExpiredExports } from '../db/queries/expired-e
 import { now } from '../db/schema';
 import type { ActivityDeps } from './deps';
 
-export const createPurgeActivities = ({ database, files }: ActivityDeps) => ({
+export const createPurgeActivities = ({ database, exportFiles: files }: ActivityDeps) => ({
   /**
    * Deletes up to `limit` expired exports, file first and row second: a crash in between leaves a row
    * whose file is gone, which the next attempt finishes, never a file nobody can find again.

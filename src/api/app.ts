@@ -1,30 +1,44 @@
 import express, { type Express } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { ExportService } from '../services/exports';
+import { ImportService } from '../services/imports';
+import { ScheduleService } from '../services/schedules';
+import { SendService } from '../services/sends';
 import { TaskService } from '../services/tasks';
 import { requireApiKey } from './auth';
-import type { ApiDeps } from './deps';
+import type { ApiDeps, ApiServices } from './deps';
 import { errorHandler, unknownRoute } from './errors';
+import { methodNotAllowed, openApiRoutes } from './openapi/document';
+import { contactRoutes } from './routes/contacts';
 import { downloadRoutes } from './routes/downloads';
 import { exportRoutes } from './routes/exports';
 import { healthRoutes } from './routes/health';
 import { newsletterRoutes } from './routes/newsletters';
-import { scheduleRoutes } from './routes/schedules';
-import { sendRoutes } from './routes/sends';
-import { unsubscribeRoutes } from './routes/unsubscribe';
-import { taskRoutes } from './routes/tasks';
-import { taskEventRoutes } from './routes/task-events';
 import { notificationRoutes } from './routes/notifications';
-import { contactRoutes } from './routes/contacts';
-import { methodNotAllowed, openApiRoutes } from './openapi';
+import { scheduleRoutes } from './routes/schedules';
+import { taskRoutes } from './routes/tasks';
+import { unsubscribeRoutes } from './routes/unsubscribe';
 
 export type { ApiDeps } from './deps';
+
+/** The services behind the routes, built once from the process's dependencies. */
+function buildServices({ database, temporal, settings, files }: ApiDeps): ApiServices {
+  const tasks = new TaskService(database.db, temporal, settings.taskQueue);
+  return {
+    tasks,
+    exports: new ExportService(database.db, tasks, settings),
+    imports: new ImportService(tasks, files.importFiles),
+    sends: new SendService(database.db, tasks, settings),
+    schedules: new ScheduleService(database.db, temporal, settings),
+  };
+}
 
 /** The HTTP API, without a listener: tests start it on port 0 with real dependencies. */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  const tasks = new TaskService(deps.database.db, deps.temporal, deps.settings.taskQueue);
+  const services = buildServices(deps);
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
 
@@ -37,14 +51,12 @@ export function createApp(deps: ApiDeps): Express {
   app.use(openApiRoutes());
 
   app.use('/v1', express.json({ limit: '2mb' }), requireApiKey(deps.database.db));
-  app.use(exportRoutes(deps, tasks));
-  app.use(taskRoutes(tasks));
-  app.use(newsletterRoutes(deps));
-  app.use(scheduleRoutes(deps));
-  app.use(sendRoutes(deps, tasks));
-  app.use(taskEventRoutes(tasks, deps, metrics));
+  app.use(newsletterRoutes(deps, services));
+  app.use(exportRoutes(services));
+  app.use(contactRoutes(deps, services));
+  app.use(taskRoutes(deps, services, metrics));
   app.use(notificationRoutes(deps));
-  app.use(contactRoutes(deps, tasks));
+  app.use(scheduleRoutes(services));
 
   app.use(methodNotAllowed());
   app.use(unknownRoute);

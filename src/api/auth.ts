@@ -2,12 +2,8 @@ import type { Request, RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
 import { findUserByApiKey } from '../db/queries/users';
 import type { DatabaseSchema } from '../db/schema';
-import type { TaskOwner } from '../shared/contracts';
+import type { Caller } from '../services/caller';
 import { HttpError } from './errors';
-
-export interface Caller extends TaskOwner {
-  email: string;
-}
 
 const callers = new WeakMap<Request, Caller>();
 

@@ -1,9 +1,15 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema';
+import type { ExportService } from '../services/exports';
+import type { ImportService } from '../services/imports';
+import type { ScheduleService } from '../services/schedules';
+import type { SendService } from '../services/sends';
+import type { TaskService } from '../services/tasks';
 import type { Settings } from '../settings';
-import type { ExportFiles } from '../storage/export-files';
+import type { FileStores } from '../storage/stores';
 
+/** What the process builds once and hands to `createApp`. */
 export interface ApiDeps {
   settings: Pick<
     Settings,
@@ -11,6 +17,15 @@ export interface ApiDeps {
   >;
   database: Database;
   temporal: Client;
-  files: ExportFiles;
+  files: FileStores;
   logger: Logger;
+}
+
+/** The services the routes call; `createApp` builds them from the deps. */
+export interface ApiServices {
+  tasks: TaskService;
+  exports: ExportService;
+  imports: ImportService;
+  sends: SendService;
+  schedules: ScheduleService;
 }

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { IdempotencyKey } from './schemas';
+import { IdempotencyKey } from './schemas/requests';
 import { parseRequest } from './validate';
 
 /** The request's `Idempotency-Key` header, validated; a bad one is a 400 naming the header. */

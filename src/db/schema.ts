@@ -1,4 +1,5 @@
 import type { Generated, Kysely } from 'kysely';
+import type { TaskKind } from '../shared/contracts';
 
 /**
  * One schema for SQLite and PostgreSQL. Times are ISO-8601 UTC text (they sort as text and read the same
@@ -30,7 +31,8 @@ export interface ContactTable {
   updated_at: string;
 }
 
-export type NewsletterStatus = 'draft' | 'sending' | 'sent' | 'cancelled';
+export const NEWSLETTER_STATUSES = ['draft', 'sending', 'sent', 'cancelled'] as const;
+export type NewsletterStatus = (typeof NEWSLETTER_STATUSES)[number];
 
 export interface NewsletterTable {
   id: Generated<number>;
@@ -102,7 +104,7 @@ export interface TaskTable {
   id: string;
   tenant_id: string;
   user_id: string;
-  kind: string;
+  kind: TaskKind;
   idempotency_key: string | null;
   request_hash: string | null;
   created_at: string;

@@ -1,5 +1,5 @@
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptions } from '@temporalio/client';
-import type { Duration } from '@temporalio/common';
+import type { Duration, Workflow } from '@temporalio/common';
 import {
   TaskKindKey,
   type DailyDigestInput,
@@ -7,6 +7,8 @@ import {
   type PurgeExpiredExportsInput,
 } from '../shared/contracts';
 import type { Settings } from '../settings';
+import { dailyDigest } from '../workflows/daily-digest';
+import { purgeExpiredExports } from '../workflows/purge-expired-exports';
 
 export type BuiltinSettings = Pick<Settings, 'taskQueue' | 'digestCron' | 'digestTimezone'>;
 
@@ -19,9 +21,9 @@ export function builtinSchedules(settings: BuiltinSettings): ScheduleOptions[] {
   const digestInput: DailyDigestInput = { timezone: settings.digestTimezone };
   return [
     {
-      scheduleId: builtinScheduleId(settings.taskQueue, 'purgeExpiredExports'),
+      scheduleId: builtinScheduleId(settings.taskQueue, purgeExpiredExports.name),
       spec: { intervals: [{ every: '1 hour' }] },
-      action: maintenanceAction(settings.taskQueue, 'purgeExpiredExports', 'purge', [purgeInput], {
+      action: maintenanceAction(settings.taskQueue, purgeExpiredExports, 'purge', [purgeInput], {
         summary: 'Delete expired export files and their rows',
         // A stuck run must not keep later ones from starting (overlap SKIP).
         timeout: '50 minutes',
@@ -31,9 +33,9 @@ export function builtinSchedules(settings: BuiltinSettings): ScheduleOptions[] {
       memo: { builtin: true, description: 'hourly: delete expired export files and rows' },
     },
     {
-      scheduleId: builtinScheduleId(settings.taskQueue, 'dailyDigest'),
+      scheduleId: builtinScheduleId(settings.taskQueue, dailyDigest.name),
       spec: { cronExpressions: [settings.digestCron], timezone: settings.digestTimezone },
-      action: maintenanceAction(settings.taskQueue, 'dailyDigest', 'digest', [digestInput], {
+      action: maintenanceAction(settings.taskQueue, dailyDigest, 'digest', [digestInput], {
         summary: `Email each tenant's users yesterday's sending figures (${settings.digestTimezone})`,
         timeout: '12 hours',
       }),
@@ -46,19 +48,19 @@ export function builtinSchedules(settings: BuiltinSettings): ScheduleOptions[] {
 
 export const builtinScheduleId = (taskQueue: string, workflowType: string) => `${taskQueue}-${workflowType}`;
 
-function maintenanceAction(
+function maintenanceAction<W extends Workflow>(
   taskQueue: string,
-  workflowType: string,
+  workflow: W,
   kind: MaintenanceKind,
-  args: unknown[],
+  args: Parameters<W>,
   options: { summary: string; timeout: Duration },
 ): ScheduleOptions['action'] {
   return {
     type: 'startWorkflow',
-    workflowType,
+    workflowType: workflow,
     taskQueue,
     // Temporal appends the run's time to this id.
-    workflowId: `${workflowType}-${taskQueue}`,
+    workflowId: `${workflow.name}-${taskQueue}`,
     args,
     workflowExecutionTimeout: options.timeout,
     typedSearchAttributes: [{ key: TaskKindKey, value: kind }],

@@ -1,5 +1,5 @@
-import { HttpError } from '../api/errors';
 import type { PagePosition } from '../db/queries/newest-first';
+import { InvalidField } from './errors';
 
 export type { PagePosition };
 
@@ -17,5 +17,5 @@ export function decodePageCursor(cursor: string): PagePosition {
   } catch {
     // fall through
   }
-  throw new HttpError(400, 'invalid_request', 'cursor: not a cursor returned by this API');
+  throw new InvalidField('cursor', 'not a cursor returned by this API');
 }

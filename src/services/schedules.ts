@@ -1,8 +1,6 @@
 import crypto from 'node:crypto';
 import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import { HttpError, notFound } from '../api/errors';
-import type { ScheduleCreateBody, SchedulePatchBody } from '../api/schemas/schedules';
 import { findNewsletter } from '../db/queries/newsletters';
 import {
   deleteOwnSchedule,
@@ -22,27 +20,26 @@ import {
   type TaskOwner,
 } from '../shared/contracts';
 import type { Settings } from '../settings';
+import { exportNewsletterStats } from '../workflows/export-newsletter-stats';
+import type { ScheduleList, ScheduleView } from '../shared/views';
+import type { Caller } from './caller';
+import { InvalidField, NotFound, ScheduleMissing, ScheduleRunInProgress } from './errors';
 import { decodePageCursor, encodePageCursor } from './page-cursor';
 
-export interface ScheduleOwner extends TaskOwner {
-  email: string;
-}
-
-export interface ScheduleView {
-  id: string;
+/** What a schedule runs and when: exactly one of `cron` and `every`. */
+export interface ScheduleDefinition {
   action: { type: 'export'; newsletterId: number };
   cron?: string;
   every?: string;
-  timezone: string;
-  /** MISSING: the row exists but Temporal has no such schedule (removed by an operator). */
-  status: 'ACTIVE' | 'PAUSED' | 'MISSING';
-  note?: string;
-  nextRunAt?: string;
-  /** Latest runs first; each is a task of `GET /v1/tasks/{taskId}`. */
-  recentRuns: Array<{ taskId: string; scheduledAt: string; startedAt: string }>;
-  createdAt: string;
-  updatedAt: string;
-  links: { self: string };
+  timezone?: string;
+}
+
+/** Changes what is given; `cron` replaces an `every` and the other way round; `timezone: null` means UTC. */
+export interface ScheduleChange {
+  action?: ScheduleDefinition['action'];
+  cron?: string;
+  every?: string;
+  timezone?: string | null;
 }
 
 /**
@@ -60,7 +57,7 @@ export class ScheduleService {
   ) {}
 
   /** The row first, then the schedule: a crash in between leaves a visible MISSING row, never a hidden schedule. */
-  async create(owner: ScheduleOwner, body: ScheduleCreateBody): Promise<ScheduleView> {
+  async create(owner: Caller, body: ScheduleDefinition): Promise<ScheduleView> {
     const subject = await this.newsletterSubject(owner, body.action.newsletterId);
     const at = now();
     const row: ScheduleTable = {
@@ -93,10 +90,7 @@ export class ScheduleService {
     return this.view(await this.own(owner, id));
   }
 
-  async list(
-    owner: TaskOwner,
-    query: { limit: number; cursor?: string },
-  ): Promise<{ items: ScheduleView[]; next?: string }> {
+  async list(owner: TaskOwner, query: { limit: number; cursor?: string }): Promise<ScheduleList> {
     const before = query.cursor ? decodePageCursor(query.cursor) : undefined;
     const rows = await listOwnSchedules(this.db, owner, { limit: query.limit, before });
     const items = await Promise.all(rows.map((row) => this.view(row)));
@@ -105,7 +99,7 @@ export class ScheduleService {
   }
 
   /** Temporal first: a spec the server refuses leaves the stored schedule as it was. */
-  async update(owner: ScheduleOwner, id: string, patch: SchedulePatchBody): Promise<ScheduleView> {
+  async update(owner: Caller, id: string, patch: ScheduleChange): Promise<ScheduleView> {
     const current = await this.own(owner, id);
     const recurrence =
       patch.cron !== undefined
@@ -152,7 +146,7 @@ export class ScheduleService {
   }
 
   /** The note shows in the Web UI and in the schedule's view. */
-  async pause(owner: ScheduleOwner, id: string, note?: string): Promise<void> {
+  async pause(owner: Caller, id: string, note?: string): Promise<void> {
     await this.own(owner, id);
     await this.temporal.schedule
       .getHandle(id)
@@ -160,7 +154,7 @@ export class ScheduleService {
       .catch(missingSchedule);
   }
 
-  async unpause(owner: ScheduleOwner, id: string): Promise<void> {
+  async unpause(owner: Caller, id: string): Promise<void> {
     await this.own(owner, id);
     await this.temporal.schedule.getHandle(id).unpause(`resumed by ${owner.email}`).catch(missingSchedule);
   }
@@ -171,29 +165,25 @@ export class ScheduleService {
     const handle = this.temporal.schedule.getHandle(id);
     const described = await handle.describe().catch(missingSchedule);
     if (described.info.runningActions.length > 0) {
-      throw new HttpError(
-        409,
-        'run_in_progress',
-        'a run of this schedule is in progress; try again when it has finished',
-      );
+      throw new ScheduleRunInProgress();
     }
     await handle.trigger('SKIP').catch(missingSchedule);
   }
 
   private async own(owner: TaskOwner, id: string): Promise<ScheduleTable> {
     const row = await findOwnSchedule(this.db, owner, id);
-    if (!row) throw notFound('schedule');
+    if (!row) throw new NotFound('schedule');
     return row;
   }
 
   private async newsletterSubject(owner: TaskOwner, newsletterId: number): Promise<string> {
     const newsletter = await findNewsletter(this.db, owner.tenantId, newsletterId);
-    if (!newsletter) throw notFound('newsletter');
+    if (!newsletter) throw new NotFound('newsletter');
     return newsletter.subject;
   }
 
   /** Everything Temporal needs to start each run as an ordinary export of the owner's. */
-  private definition(row: ScheduleTable, owner: ScheduleOwner, subject: string): Omit<ScheduleOptions, 'scheduleId'> {
+  private definition(row: ScheduleTable, owner: Caller, subject: string): Omit<ScheduleOptions, 'scheduleId'> {
     const input: ExportNewsletterStatsInput = {
       tenantId: row.tenant_id,
       userId: row.user_id,
@@ -214,7 +204,7 @@ export class ScheduleService {
       }),
       action: {
         type: 'startWorkflow',
-        workflowType: 'exportNewsletterStats',
+        workflowType: exportNewsletterStats,
         taskQueue: this.settings.taskQueue,
         workflowId: workflowIds.export(row.tenant_id, row.newsletter_id, row.id),
         args: [input],
@@ -266,16 +256,11 @@ export class ScheduleService {
 function specRefusal(error: unknown, row: ScheduleTable): unknown {
   if (!(error instanceof TypeError)) return error;
   const field = /time ?zone/i.test(error.message) ? 'timezone' : row.cron !== null ? 'cron' : 'every';
-  return new HttpError(400, 'invalid_request', `${field}: refused by the scheduler: ${error.message}`);
+  return new InvalidField(field, `refused by the scheduler: ${error.message}`);
 }
 
-/** The row is there but an operator removed the Temporal schedule: the caller can only delete it. */
+/** The row is there but an operator removed the Temporal schedule. */
 function missingSchedule(error: unknown): never {
-  if (error instanceof ScheduleNotFoundError)
-    throw new HttpError(
-      409,
-      'schedule_missing',
-      'this schedule no longer exists in Temporal; delete it and create it again',
-    );
+  if (error instanceof ScheduleNotFoundError) throw new ScheduleMissing();
   throw error;
 }

@@ -1,12 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskOwner } from '../shared/contracts';
-import type { TaskService, TaskView } from './tasks';
+import type { TaskView } from '../shared/views';
+import type { TaskService } from './tasks';
 
 /** How often a watched task is described: often enough to feel live, rare enough for many watchers. */
 export const POLL_INTERVAL_MS = 500;
 
 /**
- * The caller's task as it changes: the first view at once (404 if the task is not the caller's), then a
- * view each time its status or progress changes, ending with the closed one. Polls the workflow's
+ * The caller's task as it changes: the first view at once (NotFound if the task is not the caller's),
+ * then a view each time its status or progress changes, ending with the closed one. Polls the workflow's
  * progress query and description; stops as soon as `signal` aborts (the client went away).
  */
 export async function* watchTask(
@@ -24,18 +26,6 @@ export async function* watchTask(
       yield view;
     }
     if (view.status !== 'RUNNING') return;
-    await sleep(options.intervalMs ?? POLL_INTERVAL_MS, options.signal);
+    await sleep(options.intervalMs ?? POLL_INTERVAL_MS, undefined, { signal: options.signal }).catch(() => undefined);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

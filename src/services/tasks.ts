@@ -6,12 +6,11 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
+import { TypedSearchAttributes, type Workflow } from '@temporalio/common';
 import type { Kysely } from 'kysely';
-import { findOwnTask, findTaskByIdempotencyKey, listOwnTasks, recordTask } from '../db/queries/tasks';
 import { addNotification } from '../db/queries/notifications';
+import { deleteTask, findOwnTask, findTaskByIdempotencyKey, listOwnTasks, recordTask } from '../db/queries/tasks';
 import { now, type DatabaseSchema, type TaskTable } from '../db/schema';
-import { HttpError, notFound } from '../api/errors';
 import {
   progressQuery,
   TaskKindKey,
@@ -20,34 +19,31 @@ import {
   type Progress,
   type TaskKind,
   type TaskOwner,
+  type TaskStatus,
 } from '../shared/contracts';
+import { rootCause } from '../shared/failures';
+import type { TaskList, TaskView } from '../shared/views';
+import { IdempotencyConflict, NotFound, TaskAlreadyClosed } from './errors';
 import { decodePageCursor, encodePageCursor } from './page-cursor';
 
-export type TaskStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELED' | 'TERMINATED' | 'TIMED_OUT';
-
-export interface TaskView {
-  taskId: string;
-  kind: string;
-  status: TaskStatus;
-  progress: Progress;
-  result?: unknown;
-  error?: { code: string; message: string };
-  startedAt: string;
-  closedAt?: string;
-  links: { self: string };
-}
-
-export interface TaskStart<A extends unknown[]> {
+/** One task to start: the workflow function itself types its arguments. */
+export interface TaskStart<W extends Workflow> {
   owner: TaskOwner;
   kind: TaskKind;
-  workflowType: string;
+  workflow: W;
   /** Builds the workflow id from a request key: the idempotency key's hash, or random. */
   workflowId: (requestKey: string) => string;
-  args: A;
+  args: Parameters<W>;
   /** What the request asked for, compared when an idempotency key is reused. */
   request: unknown;
   idempotencyKey?: string;
   summary: string;
+}
+
+export interface StartedTask {
+  task: TaskTable;
+  /** False when an Idempotency-Key found the task an earlier request started. */
+  created: boolean;
 }
 
 /** Starts, finds and describes the workflows behind the API's tasks. */
@@ -60,10 +56,10 @@ export class TaskService {
 
   /**
    * Starts a task once per idempotency key: the same key and request give the same task, the same key
-   * with another request is 422. The ownership row is written before the workflow starts, so every
-   * workflow is visible to its owner.
+   * with another request is an IdempotencyConflict. The ownership row is written before the workflow
+   * starts, so every workflow is visible to its owner.
    */
-  async start<A extends unknown[]>(start: TaskStart<A>): Promise<{ task: TaskTable; created: boolean }> {
+  async start<W extends Workflow>(start: TaskStart<W>): Promise<StartedTask> {
     const requestHash = crypto
       .createHash('sha256')
       .update(JSON.stringify([start.kind, start.request]))
@@ -82,7 +78,7 @@ export class TaskService {
     };
     if (start.idempotencyKey) {
       const existing = await findTaskByIdempotencyKey(this.db, start.owner, start.idempotencyKey);
-      if (existing) return { task: this.sameRequest(existing, requestHash), created: false };
+      if (existing) return { task: sameRequest(existing, requestHash), created: false };
     }
     await recordTask(this.db, task);
     const recorded = await findOwnTask(this.db, start.owner, task.id);
@@ -90,11 +86,11 @@ export class TaskService {
       // Lost a race on the idempotency key with a different request.
       const winner =
         start.idempotencyKey && (await findTaskByIdempotencyKey(this.db, start.owner, start.idempotencyKey));
-      if (winner) return { task: this.sameRequest(winner, requestHash), created: false };
+      if (winner) return { task: sameRequest(winner, requestHash), created: false };
       throw new Error(`task ${task.id} could not be recorded`);
     }
     try {
-      await this.temporal.workflow.start(start.workflowType, {
+      await this.temporal.workflow.start<Workflow>(start.workflow, {
         taskQueue: this.taskQueue,
         workflowId: task.id,
         args: start.args,
@@ -108,35 +104,28 @@ export class TaskService {
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-        if (recorded.created_at === task.created_at)
-          await this.db.deleteFrom('tasks').where('id', '=', task.id).execute();
+        if (recorded.created_at === task.created_at) await deleteTask(this.db, task.id);
         throw error;
       }
     }
     return { task: recorded, created: recorded.created_at === task.created_at };
   }
 
-  private sameRequest(existing: TaskTable, requestHash: string): TaskTable {
-    if (existing.request_hash !== requestHash) {
-      throw new HttpError(
-        422,
-        'idempotency_key_reused',
-        'this Idempotency-Key was already used with a different request',
-      );
-    }
-    return existing;
+  /** The caller's task row: NotFound for another user's, exactly as for an unknown id. */
+  async own(owner: TaskOwner, taskId: string): Promise<TaskTable> {
+    const task = await findOwnTask(this.db, owner, taskId);
+    if (!task) throw new NotFound('task');
+    return task;
   }
 
   async get(owner: TaskOwner, taskId: string): Promise<TaskView> {
-    const task = await findOwnTask(this.db, owner, taskId);
-    if (!task) throw notFound('task');
-    return this.view(task);
+    return this.view(await this.own(owner, taskId));
   }
 
   async list(
     owner: TaskOwner,
-    query: { limit: number; kind?: string; status?: TaskStatus; cursor?: string },
-  ): Promise<{ items: TaskView[]; next?: string }> {
+    query: { limit: number; kind?: TaskKind; status?: TaskStatus; cursor?: string },
+  ): Promise<TaskList> {
     const before = query.cursor ? decodePageCursor(query.cursor) : undefined;
     const rows = await listOwnTasks(this.db, owner, { limit: query.limit, kind: query.kind, before });
     const views = await Promise.all(rows.map((row) => this.view(row)));
@@ -146,22 +135,19 @@ export class TaskService {
   }
 
   /**
-   * Asks the workflow to stop: it cleans up (partial files) and notifies its owner itself. 404 for a task
-   * that is not the caller's, 409 for one that has already closed.
+   * Asks the workflow to stop: it cleans up (partial files) and notifies its owner itself. NotFound for a
+   * task that is not the caller's, TaskAlreadyClosed for one that has already closed.
    */
   async cancel(owner: TaskOwner, taskId: string): Promise<void> {
-    const task = await findOwnTask(this.db, owner, taskId);
-    if (!task) throw notFound('task');
+    const task = await this.own(owner, taskId);
     const handle = this.handle(task.id);
-    const closed = () =>
-      new HttpError(409, 'task_closed', 'this task has already finished; there is nothing to cancel');
     const description = await handle.describe().catch(() => undefined);
-    if (description && toTaskStatus(description.status.name) !== 'RUNNING') throw closed();
+    if (description && toTaskStatus(description.status.name) !== 'RUNNING') throw new TaskAlreadyClosed('cancel');
     try {
       await handle.cancel();
     } catch (error) {
       // Closed between the describe and the cancel.
-      if (error instanceof WorkflowNotFoundError) throw closed();
+      if (error instanceof WorkflowNotFoundError) throw new TaskAlreadyClosed('cancel');
       throw error;
     }
   }
@@ -191,14 +177,14 @@ export class TaskService {
       return { ...base, status, progress: await queryProgress(handle) };
     }
     try {
-      const result = (await handle.result()) as { rows?: number } | undefined;
-      const done = typeof result?.rows === 'number' ? result.rows : 0;
+      const result = (await handle.result()) as TaskView['result'];
+      const done = result && 'rows' in result ? result.rows : 0;
       return { ...base, status, closedAt, result, progress: { phase: 'done', done, total: done } };
     } catch (error) {
-      const cause = (error instanceof WorkflowFailedError ? (error.cause?.cause ?? error.cause) : undefined) as
+      const cause = (error instanceof WorkflowFailedError ? rootCause(error) : undefined) as
         { type?: string; message?: string } | undefined;
-      const code = cause?.type ?? status.toLowerCase();
       const predicate = CLOSED_WITHOUT_FAILURE[status];
+      const code = cause?.type ?? status.toLowerCase();
       const message = predicate ? `the task ${predicate}` : (cause?.message ?? (error as Error).message);
       if (status === 'TERMINATED' || status === 'TIMED_OUT') {
         // No workflow code ran to say so: the task's one notification is written here, once.
@@ -219,6 +205,11 @@ export class TaskService {
       };
     }
   }
+}
+
+function sameRequest(existing: TaskTable, requestHash: string): TaskTable {
+  if (existing.request_hash !== requestHash) throw new IdempotencyConflict();
+  return existing;
 }
 
 /** How a task that did not fail on its own reads to its owner. */

@@ -78,5 +78,3 @@ export class ImportFiles {
     await fs.promises.rm(this.resolve(fileKey), { force: true });
   }
 }
-
-export const importsDir = (dataDir: string) => path.join(dataDir, 'imports');

@@ -1,11 +1,10 @@
-import path from 'node:path';
 import type { ActivityDeps } from '../activities';
 import { connectDatabase } from '../db/connect';
 import { createMailer } from '../mail/mailer';
 import type { Settings } from '../settings';
-import { ExportFiles } from '../storage/export-files';
+import { createFileStores } from '../storage/stores';
 
-/** Builds the database, mailer and file store once per worker process. */
+/** Builds the database, mailer and file stores once per worker process. */
 export function buildActivityDeps(settings: Settings): ActivityDeps & { close(): Promise<void> } {
   const database = connectDatabase(settings.databaseUrl);
   const readDatabase =
@@ -15,7 +14,7 @@ export function buildActivityDeps(settings: Settings): ActivityDeps & { close():
     settings,
     database,
     readDatabase,
-    files: new ExportFiles(exportsDir(settings)),
+    ...createFileStores(settings.dataDir),
     mailer,
     async close() {
       mailer.close();
@@ -24,5 +23,3 @@ export function buildActivityDeps(settings: Settings): ActivityDeps & { close():
     },
   };
 }
-
-export const exportsDir = (settings: Pick<Settings, 'dataDir'>) => path.join(settings.dataDir, 'exports');

@@ -1,5 +1,5 @@
-import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/workflow';
 import { ErrorType } from '../shared/contracts';
+import { applicationFailure } from '../shared/failures';
 
 const REASONS: Record<string, string> = {
   [ErrorType.NewsletterNotFound]: 'the newsletter does not exist (any more)',
@@ -11,13 +11,6 @@ const REASONS: Record<string, string> = {
 
 /** A failure in words a user understands: known causes by name, anything else as a retriable fault. */
 export function failureReason(error: unknown): string {
-  let cause: unknown = error;
-  while (
-    cause instanceof ActivityFailure ||
-    (cause instanceof TemporalFailure && !(cause instanceof ApplicationFailure) && cause.cause)
-  ) {
-    cause = (cause as TemporalFailure).cause;
-  }
-  if (cause instanceof ApplicationFailure && cause.type && REASONS[cause.type]) return REASONS[cause.type]!;
-  return 'an internal error kept it from finishing; please try again later';
+  const type = applicationFailure(error)?.type;
+  return (type && REASONS[type]) || 'an internal error kept it from finishing; please try again later';
 }

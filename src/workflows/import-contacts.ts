@@ -1,6 +1,5 @@
 import {
   ActivityCancellationType,
-  ApplicationFailure,
   CancellationScope,
   ContinueAsNew,
   continueAsNew,
@@ -19,6 +18,7 @@ import {
   type Progress,
 } from '../shared/contracts';
 import { LONG, QUICK } from './activity-options';
+import { applicationFailure } from '../shared/failures';
 import { failureReason } from './failure-reason';
 
 /** Rows per activity call: the grain of the workflow's progress and of its history. */
@@ -116,11 +116,8 @@ export function finishedMessage(result: ImportContactsResult): string {
 
 /** A broken file's message already names the line in words; other failures read as the shared reasons. */
 function importFailureReason(error: unknown): string {
-  let cause: unknown = error;
-  while (cause instanceof Error && !(cause instanceof ApplicationFailure) && (cause as { cause?: unknown }).cause)
-    cause = (cause as { cause?: unknown }).cause;
-  if (cause instanceof ApplicationFailure && cause.type === ErrorType.ImportFileMalformed) return cause.message;
-  return failureReason(error);
+  const cause = applicationFailure(error);
+  return cause?.type === ErrorType.ImportFileMalformed ? cause.message : failureReason(error);
 }
 
 const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');

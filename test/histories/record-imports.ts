@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { ensureTenant } from '../../src/db/queries/tenants';
 import { progressQuery, type ImportContactsInput } from '../../src/shared/contracts';
-import { ImportFiles, importsDir } from '../../src/storage/import-files';
+import { createFileStores } from '../../src/storage/stores';
 import { importContacts } from '../../src/workflows';
 import { startTestSystem } from '../support/system';
 import { waitUntil } from '../support/wait';
@@ -23,7 +23,7 @@ async function main() {
   try {
     await ensureTenant(sys.db.database.db, 'hist');
     const { userId } = await sys.user('hist', 'history@hist.test');
-    const files = new ImportFiles(importsDir(sys.settings.dataDir));
+    const files = createFileStores(sys.settings.dataDir).importFiles;
     const start = async (name: string, csv: string, chunkRows: number) => {
       const { fileKey } = await files.receive('hist', Readable.from([Buffer.from(csv)]), 1 << 24);
       const input: ImportContactsInput = { tenantId: 'hist', userId, fileKey, chunkRows };

@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
-import { ErrorBody } from './response-schemas';
+import { ErrorBody, TaskStarted } from '../schemas/responses';
 
 /** One area of the API describing its routes with the same zod schemas that validate them. */
 export type RouteDescriber = (registry: OpenAPIRegistry) => void;
@@ -34,4 +34,12 @@ const ERROR_MEANINGS: Record<number, string> = {
 /** The error answers a route can give, all `{error:{code,message}}`. */
 export function errors(...codes: number[]): Record<number, ResponseConfig> {
   return Object.fromEntries(codes.map((code) => [code, json(ErrorBody, ERROR_MEANINGS[code] ?? 'error')]));
+}
+
+/** 202 for a new task, 200 for the one a repeated Idempotency-Key already started. */
+export function taskStartedResponses(what: string): Record<number, ResponseConfig> {
+  return {
+    200: json(TaskStarted, 'the task this Idempotency-Key already started'),
+    202: json(TaskStarted, `${what}; follow links.self`),
+  };
 }

@@ -1,20 +1,17 @@
-import type { Request } from 'express';
-import { Router } from 'express';
-import { workflowIds, type ImportContactsInput } from '../../shared/contracts';
-import type { TaskService } from '../../services/tasks';
-import { ImportFiles, importsDir, UploadTooLarge, type ReceivedUpload } from '../../storage/import-files';
+import { Router, type Request } from 'express';
+import { UploadTooLarge, type ReceivedUpload } from '../../storage/import-files';
 import { caller } from '../auth';
-import type { ApiDeps } from '../deps';
+import type { ApiDeps, ApiServices } from '../deps';
 import { HttpError } from '../errors';
 import { idempotencyKeyOf } from '../idempotency';
+import { respondTaskStarted } from '../task-started';
 
 /**
  * `POST /v1/contacts/import`: the CSV body goes to a file in the shared store as it arrives (never whole
  * in memory), then an `importContacts` workflow parses it. Nothing starts on a refused body.
  */
-export function contactRoutes({ settings }: ApiDeps, tasks: TaskService): Router {
+export function contactRoutes({ settings, files }: ApiDeps, { imports }: ApiServices): Router {
   const router = Router();
-  const files = new ImportFiles(importsDir(settings.dataDir));
   const tooLarge = () =>
     new HttpError(
       413,
@@ -33,37 +30,13 @@ export function contactRoutes({ settings }: ApiDeps, tasks: TaskService): Router
     }
     let upload: ReceivedUpload;
     try {
-      upload = await files.receive(owner.tenantId, req, settings.importMaxBytes);
+      upload = await files.importFiles.receive(owner.tenantId, req, settings.importMaxBytes);
     } catch (error) {
       if (!(error instanceof UploadTooLarge)) throw error;
       res.set('Connection', 'close');
       throw tooLarge();
     }
-    let created = false;
-    try {
-      if (upload.bytes === 0) throw new HttpError(400, 'invalid_request', 'body: the CSV is empty');
-      const input: ImportContactsInput = { tenantId: owner.tenantId, userId: owner.userId, fileKey: upload.fileKey };
-      const started = await tasks.start({
-        owner,
-        kind: 'import',
-        workflowType: 'importContacts',
-        workflowId: (key) => workflowIds.import(owner.tenantId, key),
-        args: [input],
-        // The same key with the same file is the same import; with another file it is 422.
-        request: { sha256: upload.sha256 },
-        idempotencyKey,
-        summary: `Import contacts from a ${upload.bytes}-byte CSV for ${owner.email}`,
-      });
-      created = started.created;
-      const taskId = started.task.id;
-      res
-        .status(created ? 202 : 200)
-        .location(`/v1/tasks/${taskId}`)
-        .json({ taskId, kind: 'import', status: 'RUNNING', links: { self: `/v1/tasks/${taskId}` } });
-    } finally {
-      // A repeated request's upload is not needed: the first one's workflow reads its own file.
-      if (!created) await files.remove(upload.fileKey);
-    }
+    respondTaskStarted(res, await imports.start(owner, upload, idempotencyKey));
   });
   return router;
 }

@@ -4,10 +4,12 @@ import { Router } from 'express';
 import { findExport } from '../../db/queries/exports';
 import { verifyDownloadToken } from '../../storage/download-links';
 import type { ApiDeps } from '../deps';
-import { HttpError, notFound } from '../errors';
+import { HttpError } from '../errors';
+import { NotFound } from '../../services/errors';
 
 /** Signed links are the credential here: they are emailed and opened in a browser, without an API key. */
 export function downloadRoutes({ database, files, settings }: ApiDeps): Router {
+  const exportFiles = files.exportFiles;
   const router = Router();
   router.get('/downloads/:token', async (req, res) => {
     const check = verifyDownloadToken(req.params.token, settings.linkSecret);
@@ -15,13 +17,13 @@ export function downloadRoutes({ database, files, settings }: ApiDeps): Router {
       if (check.reason === 'expired') throw new HttpError(410, 'expired', 'this download link has expired');
       if (check.reason === 'bad-signature')
         throw new HttpError(403, 'bad_signature', 'this download link is not valid');
-      throw notFound('download');
+      throw new NotFound('download');
     }
     const record = await findExport(database.db, check.claim.exportId);
-    if (!record) throw notFound('download');
+    if (!record) throw new NotFound('download');
     if (new Date(record.expires_at) <= new Date())
       throw new HttpError(410, 'expired', 'this download link has expired');
-    const path = files.resolve(record.file_key);
+    const path = exportFiles.resolve(record.file_key);
     let stat: fs.Stats;
     try {
       stat = await fs.promises.stat(path);

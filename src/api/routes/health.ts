@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { sql } from 'kysely';
+import { databaseAnswers } from '../../db/queries/health';
 import type { ApiDeps } from '../deps';
 
 export function healthRoutes({ database, temporal }: ApiDeps): Router {
@@ -7,10 +7,7 @@ export function healthRoutes({ database, temporal }: ApiDeps): Router {
   router.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   router.get('/readyz', async (_req, res) => {
     const [db, tmp] = await Promise.all([
-      sql`select 1`.execute(database.db).then(
-        () => true,
-        () => false,
-      ),
+      databaseAnswers(database.db),
       temporal.connection.workflowService.getSystemInfo({}).then(
         () => true,
         () => false,

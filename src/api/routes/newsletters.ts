@@ -1,11 +1,16 @@
 import { Router } from 'express';
+import type { z } from 'zod';
 import { createNewsletter, listNewsletters } from '../../db/queries/newsletters';
 import { caller } from '../auth';
-import type { ApiDeps } from '../deps';
-import { NewsletterDraft, NewsletterListQuery } from '../schemas';
+import type { ApiDeps, ApiServices } from '../deps';
+import { idempotencyKeyOf } from '../idempotency';
+import { id, NewsletterDraft, NewsletterListQuery } from '../schemas/requests';
+import type { Newsletter } from '../schemas/responses';
+import { respondTaskStarted } from '../task-started';
 import { parseRequest } from '../validate';
 
-export function newsletterRoutes({ database }: ApiDeps): Router {
+/** `/v1/newsletters`: the tenant's drafts and newsletters, and sending one. */
+export function newsletterRoutes({ database }: ApiDeps, { sends }: ApiServices): Router {
   const router = Router();
   router.get('/v1/newsletters', async (req, res) => {
     const query = parseRequest(NewsletterListQuery, req.query, 'query');
@@ -14,7 +19,7 @@ export function newsletterRoutes({ database }: ApiDeps): Router {
   router.post('/v1/newsletters', async (req, res) => {
     const draft = parseRequest(NewsletterDraft, req.body, 'body');
     const row = await createNewsletter(database.db, { tenantId: caller(req).tenantId, ...draft });
-    res.status(201).json({
+    const body: z.infer<typeof Newsletter> = {
       id: row.id,
       subject: row.subject,
       from: row.from_address,
@@ -22,7 +27,12 @@ export function newsletterRoutes({ database }: ApiDeps): Router {
       text: row.text,
       status: row.status,
       createdAt: row.created_at,
-    });
+    };
+    res.status(201).json(body);
+  });
+  router.post('/v1/newsletters/:newsletterId/send', async (req, res) => {
+    const newsletterId = parseRequest(id, req.params.newsletterId, 'path');
+    respondTaskStarted(res, await sends.start(caller(req), newsletterId, idempotencyKeyOf(req)));
   });
   return router;
 }

@@ -1,9 +1,11 @@
 import { Router } from 'express';
+import type { z } from 'zod';
 import { listUnreadNotifications, markNotificationRead } from '../../db/queries/notifications';
+import { NotFound } from '../../services/errors';
 import { caller } from '../auth';
 import type { ApiDeps } from '../deps';
-import { notFound } from '../errors';
-import { NotificationId, NotificationListQuery } from '../schemas';
+import { NotificationId, NotificationListQuery } from '../schemas/requests';
+import type { NotificationList } from '../schemas/responses';
 import { parseRequest } from '../validate';
 
 /** The caller's "task finished / failed / cancelled" messages; another user's id reads as unknown. */
@@ -12,7 +14,7 @@ export function notificationRoutes({ database }: ApiDeps): Router {
   router.get('/v1/notifications', async (req, res) => {
     const { limit } = parseRequest(NotificationListQuery, req.query, 'query');
     const rows = await listUnreadNotifications(database.db, caller(req), limit);
-    res.json({
+    const body: z.infer<typeof NotificationList> = {
       items: rows.map((row) => ({
         id: row.id,
         taskId: row.task_id,
@@ -21,11 +23,12 @@ export function notificationRoutes({ database }: ApiDeps): Router {
         ...(row.link ? { link: row.link } : {}),
         createdAt: row.created_at,
       })),
-    });
+    };
+    res.json(body);
   });
   router.post('/v1/notifications/:notificationId/read', async (req, res) => {
     const id = parseRequest(NotificationId, req.params.notificationId, 'path');
-    if (!(await markNotificationRead(database.db, caller(req), id))) throw notFound('notification');
+    if (!(await markNotificationRead(database.db, caller(req), id))) throw new NotFound('notification');
     res.status(204).end();
   });
   return router;

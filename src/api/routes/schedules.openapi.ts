@@ -1,20 +1,13 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { authenticated, errors, json, jsonBody } from './openapi-helpers';
-import {
-  SCHEDULE_ID,
-  ScheduleCreate,
-  ScheduleList,
-  ScheduleListQuery,
-  SchedulePatch,
-  SchedulePause,
-  ScheduleTriggered,
-  ScheduleView,
-} from './schemas/schedules';
+import { ScheduleList, ScheduleView, SCHEDULE_ID } from '../../shared/views';
+import { authenticated, errors, json, jsonBody } from '../openapi/helpers';
+import { ScheduleTriggered } from '../schemas/responses';
+import { ScheduleCreate, ScheduleListQuery, SchedulePatch, SchedulePause } from '../schemas/schedules';
 
 const params = z.object({ id: z.string().regex(SCHEDULE_ID) });
 
-/** The routes of src/api/routes/schedules.ts. */
+/** The routes of schedules.ts. */
 export function describeScheduleRoutes(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',

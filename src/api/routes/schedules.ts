@@ -1,21 +1,20 @@
 import { Router, type Request } from 'express';
-import { ScheduleService } from '../../services/schedules';
 import { caller } from '../auth';
-import type { ApiDeps } from '../deps';
-import { notFound } from '../errors';
-import { SCHEDULE_ID, ScheduleCreate, ScheduleListQuery, SchedulePatch, SchedulePause } from '../schemas/schedules';
+import type { ApiServices } from '../deps';
+import { NotFound } from '../../services/errors';
+import { SCHEDULE_ID } from '../../shared/views';
+import { ScheduleCreate, ScheduleListQuery, SchedulePatch, SchedulePause } from '../schemas/schedules';
 import { parseRequest } from '../validate';
 
 /** A malformed id reads like an unknown one: 404, not 400. */
 function scheduleId(req: Request): string {
   const id = String(req.params.id);
-  if (!SCHEDULE_ID.test(id)) throw notFound('schedule');
+  if (!SCHEDULE_ID.test(id)) throw new NotFound('schedule');
   return id;
 }
 
 /** The caller's recurring tasks; each run is an ordinary task of `GET /v1/tasks`. */
-export function scheduleRoutes({ database, temporal, settings }: ApiDeps): Router {
-  const schedules = new ScheduleService(database.db, temporal, settings);
+export function scheduleRoutes({ schedules }: ApiServices): Router {
   const router = Router();
   router.get('/v1/schedules', async (req, res) => {
     const query = parseRequest(ScheduleListQuery, req.query, 'query');

@@ -1,21 +1,16 @@
 import { Router } from 'express';
-import { now } from '../../db/schema';
+import { unsubscribeContact } from '../../db/queries/contacts';
+import { NotFound } from '../../services/errors';
 import { verifyUnsubscribeToken } from '../../storage/unsubscribe-links';
 import type { ApiDeps } from '../deps';
-import { notFound } from '../errors';
 
 /** The `List-Unsubscribe` target: a signed link per contact, GET from a mail client or one-click POST (RFC 8058). */
 export function unsubscribeRoutes({ database, settings }: ApiDeps): Router {
   const router = Router();
   const unsubscribe = async (token: string) => {
     const claim = verifyUnsubscribeToken(token, settings.linkSecret);
-    if (!claim) throw notFound('unsubscribe link');
-    await database.db
-      .updateTable('contacts')
-      .set({ unsubscribed: 1, updated_at: now() })
-      .where('tenant_id', '=', claim.tenantId)
-      .where('id', '=', claim.contactId)
-      .execute();
+    if (!claim) throw new NotFound('unsubscribe link');
+    await unsubscribeContact(database.db, claim.tenantId, claim.contactId);
   };
   router.get('/unsubscribe/:token', async (req, res) => {
     await unsubscribe(req.params.token);

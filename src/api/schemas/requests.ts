@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TaskKind, TaskStatus } from '../../shared/views';
 
 /**
  * One schema per message: it validates the request, types the handler, and (through zod-to-openapi)
@@ -23,9 +24,6 @@ export const TaskId = z
   .min(1)
   .max(300)
   .regex(/^[\w.:-]+$/, 'not a task id');
-
-export const TaskStatus = z.enum(['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'TIMED_OUT']);
-export const TaskKind = z.enum(['export', 'send', 'import']);
 
 export const TaskListQuery = z.strictObject({
   status: TaskStatus.optional(),
@@ -60,3 +58,6 @@ export const ContactsCsv = z
   .string()
   .min(1)
   .describe('CSV: email, first name, last name (further columns ignored), an optional header row naming them');
+
+/** The optional header of every POST that starts a task. */
+export const IdempotencyHeaders = z.object({ 'Idempotency-Key': IdempotencyKey.optional() });

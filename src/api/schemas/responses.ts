@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { TaskKind, TaskStatus } from './schemas';
+import type { NewsletterSummary as NewsletterSummaryRow } from '../../db/queries/newsletters';
+import { NEWSLETTER_STATUSES } from '../../db/schema';
+import { Progress, TaskKind } from '../../shared/views';
 
 /**
- * What the API answers, as zod schemas: they produce the OpenAPI description of each response, and tests
- * (and the schemathesis fuzz) hold the real answers against them, so handlers and docs cannot drift.
+ * What only the API answers, as zod schemas (the views services return are in `src/shared/views.ts`): they
+ * produce the OpenAPI description of each response, and tests (and the schemathesis fuzz) hold the real
+ * answers against them, so handlers and docs cannot drift.
  */
 
 export const ErrorBody = z
@@ -16,74 +19,11 @@ export const ErrorBody = z
   })
   .meta({ id: 'Error' });
 
-export const Progress = z
-  .object({ phase: z.string(), done: z.number().int().min(0), total: z.number().int().min(0) })
-  .meta({ id: 'Progress' });
-
 const TaskLinks = z.object({ self: z.string() });
 
 export const TaskStarted = z
   .object({ taskId: z.string(), kind: TaskKind, status: z.literal('RUNNING'), links: TaskLinks })
   .meta({ id: 'TaskStarted' });
-
-export const ExportResult = z
-  .object({
-    exportId: z.string(),
-    rows: z.number().int(),
-    bytes: z.number().int(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    downloadUrl: z.string(),
-    expiresAt: z.string(),
-  })
-  .meta({ id: 'ExportResult' });
-
-export const ImportResult = z
-  .object({
-    rows: z.number().int().describe('data rows read (the header and empty lines excluded)'),
-    imported: z.number().int(),
-    created: z.number().int(),
-    updated: z.number().int(),
-    invalid: z.number().int(),
-    invalidRows: z
-      .array(z.object({ line: z.number().int(), reason: z.string() }))
-      .max(100)
-      .describe('the first invalid rows'),
-  })
-  .meta({ id: 'ImportResult' });
-
-export const SendResult = z
-  .object({
-    newsletterId: z.number().int(),
-    total: z.number().int(),
-    sent: z.number().int(),
-    failed: z.number().int(),
-    skipped: z.number().int(),
-    resent: z.number().int(),
-    cancelled: z.number().int(),
-  })
-  .meta({ id: 'SendResult' });
-
-export const TaskView = z
-  .object({
-    taskId: z.string(),
-    kind: TaskKind,
-    status: TaskStatus,
-    progress: Progress,
-    result: z
-      .union([ExportResult, ImportResult, SendResult])
-      .optional()
-      .describe('once COMPLETED; its shape follows the kind'),
-    error: z
-      .object({ code: z.string(), message: z.string() })
-      .optional()
-      .describe('once FAILED, CANCELED, TERMINATED or TIMED_OUT'),
-    startedAt: z.string(),
-    closedAt: z.string().optional(),
-    links: TaskLinks,
-  })
-  .meta({ id: 'Task' });
-
-export const TaskList = z.object({ items: z.array(TaskView), next: z.string().optional() }).meta({ id: 'TaskList' });
 
 export const CancelAccepted = z
   .object({
@@ -130,11 +70,11 @@ export const NewsletterSummary = z
   .object({
     id: z.number().int(),
     subject: z.string(),
-    status: z.enum(['draft', 'sending', 'sent']),
+    status: z.enum(NEWSLETTER_STATUSES),
     recipients: z.number().int(),
     createdAt: z.string(),
   })
-  .meta({ id: 'NewsletterSummary' });
+  .meta({ id: 'NewsletterSummary' }) satisfies z.ZodType<NewsletterSummaryRow>;
 
 export const NewsletterList = z
   .object({ items: z.array(NewsletterSummary), next: z.number().int().optional() })
@@ -147,7 +87,7 @@ export const Newsletter = z
     from: z.string().nullable(),
     html: z.string(),
     text: z.string().nullable(),
-    status: z.enum(['draft', 'sending', 'sent']),
+    status: z.enum(NEWSLETTER_STATUSES),
     createdAt: z.string(),
   })
   .meta({ id: 'Newsletter' });
@@ -157,3 +97,14 @@ export const Readiness = z.union([
   z.object({ status: z.literal('ready') }),
   z.object({ status: z.literal('unavailable'), down: z.array(z.enum(['database', 'temporal'])) }),
 ]);
+
+export const ScheduleTriggered = z
+  .object({
+    id: z.string(),
+    status: z.literal('TRIGGERED'),
+    links: z.object({ schedule: z.string(), tasks: z.string() }),
+  })
+  .meta({ id: 'ScheduleTriggered' });
+
+export const SendControlAccepted = (action: 'pause' | 'resume') =>
+  z.object({ taskId: z.string(), action: z.literal(action) });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cronProblem, intervalMs, isTimeZone, normaliseCron } from '../../schedules/spec';
+import { ScheduleAction } from '../../shared/views';
 
 /**
  * Messages of `/v1/schedules`. As in `../schemas.ts`, each schema validates, types and (later) documents
@@ -23,11 +24,6 @@ export const Every = z
   );
 
 export const TimeZone = z.string().max(64).refine(isTimeZone, 'expected an IANA time zone such as Europe/Paris or UTC');
-
-export const ScheduleAction = z.strictObject({
-  type: z.literal('export'),
-  newsletterId: z.number().int().positive().max(2_147_483_647),
-});
 
 const bothOrNeither = (body: { cron?: string; every?: string }, ctx: z.RefinementCtx, required: boolean) => {
   if (body.cron !== undefined && body.every !== undefined) {
@@ -70,44 +66,3 @@ export const ScheduleListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(500).optional(),
 });
-
-/** `sched-` and 16 hex digits; anything else is answered like an unknown schedule. */
-export const SCHEDULE_ID = /^sched-[0-9a-f]{16}$/;
-
-export type ScheduleCreateBody = z.infer<typeof ScheduleCreate>;
-export type SchedulePatchBody = z.infer<typeof SchedulePatch>;
-
-// --- answers ------------------------------------------------------------------------------------------
-
-export const ScheduleView = z
-  .object({
-    id: z.string().regex(SCHEDULE_ID),
-    action: ScheduleAction,
-    cron: z.string().optional().describe('5-field crontab; exactly one of cron and every is present'),
-    every: z.string().optional().describe('interval such as "15m"'),
-    timezone: z.string().describe('IANA zone of the crontab; UTC unless given'),
-    status: z
-      .enum(['ACTIVE', 'PAUSED', 'MISSING'])
-      .describe('MISSING: removed from Temporal by an operator; only DELETE remains'),
-    note: z.string().optional().describe('why it was paused or resumed'),
-    nextRunAt: z.string().optional().describe('absent while paused'),
-    recentRuns: z
-      .array(z.object({ taskId: z.string(), scheduledAt: z.string(), startedAt: z.string() }))
-      .describe('latest first; each run is a task of GET /v1/tasks/{taskId}'),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    links: z.object({ self: z.string() }),
-  })
-  .meta({ id: 'Schedule' });
-
-export const ScheduleList = z
-  .object({ items: z.array(ScheduleView), next: z.string().optional() })
-  .meta({ id: 'ScheduleList' });
-
-export const ScheduleTriggered = z
-  .object({
-    id: z.string(),
-    status: z.literal('TRIGGERED'),
-    links: z.object({ schedule: z.string(), tasks: z.string() }),
-  })
-  .meta({ id: 'ScheduleTriggered' });

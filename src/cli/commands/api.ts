@@ -4,9 +4,8 @@ import { createApp } from '../../api/app';
 import { connectDatabase } from '../../db/connect';
 import { createLogger } from '../../logger';
 import { loadSettings, type Settings } from '../../settings';
-import { ExportFiles } from '../../storage/export-files';
+import { createFileStores } from '../../storage/stores';
 import { connectClient } from '../../temporal/connect';
-import { exportsDir } from '../../worker/activity-deps';
 import { untilSignal } from '../action';
 
 export interface RunningApi {
@@ -18,7 +17,7 @@ export interface RunningApi {
 export async function startApi(settings: Settings, logger: Logger): Promise<RunningApi> {
   const database = connectDatabase(settings.databaseUrl);
   const temporal = await connectClient(settings);
-  const app = createApp({ settings, database, temporal, files: new ExportFiles(exportsDir(settings)), logger });
+  const app = createApp({ settings, database, temporal, files: createFileStores(settings.dataDir), logger });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(settings.port, () => resolve(listening));
   });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { connectDatabase } from '../../db/connect';
 import { migrateToLatest } from '../../db/migrate';
+import { findNewsletterBySubject } from '../../db/queries/newsletters';
 import { findUserByApiKey, issueApiKey } from '../../db/queries/users';
 import { DEMO_TENANT, DEMO_USER_EMAIL, HEADLINE_SUBJECT } from '../../db/seed';
 import { createLogger } from '../../logger';
@@ -46,12 +47,7 @@ export async function dev(): Promise<void> {
   if (await seedWithProgress(database, settings.demoContacts))
     console.log(`seeded ${settings.demoContacts} demo contacts`);
   const apiKey = await demoApiKey(settings, database);
-  const headline = await database.db
-    .selectFrom('newsletters')
-    .select('id')
-    .where('tenant_id', '=', DEMO_TENANT)
-    .where('subject', '=', HEADLINE_SUBJECT)
-    .executeTakeFirst();
+  const headline = await findNewsletterBySubject(database.db, DEMO_TENANT, HEADLINE_SUBJECT);
   await database.close();
 
   const deps = buildActivityDeps(settings);

@@ -76,3 +76,17 @@ export async function findContactsByEmail(db: Kysely<DatabaseSchema>, tenantId: 
     .orderBy('email')
     .execute();
 }
+
+/** Marks the tenant's contact unsubscribed; repeating it changes nothing. */
+export async function unsubscribeContact(
+  db: Kysely<DatabaseSchema>,
+  tenantId: string,
+  contactId: number,
+): Promise<void> {
+  await db
+    .updateTable('contacts')
+    .set({ unsubscribed: 1, updated_at: now() })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', contactId)
+    .execute();
+}

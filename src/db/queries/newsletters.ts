@@ -85,3 +85,13 @@ export async function createNewsletter(
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** The tenant's newsletter with this subject, if any (the demo's headline newsletter, for one). */
+export async function findNewsletterBySubject(db: Kysely<DatabaseSchema>, tenantId: string, subject: string) {
+  return db
+    .selectFrom('newsletters')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('subject', '=', subject)
+    .executeTakeFirst();
+}

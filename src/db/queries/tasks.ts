@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema, TaskTable } from '../schema';
+import type { TaskKind } from '../../shared/contracts';
 import { olderThan, type PagePosition } from './newest-first';
 
 /** Records who owns a workflow id; a second record of the same id (an idempotent restart) is a no-op. */
@@ -44,7 +45,7 @@ export async function findTaskByIdempotencyKey(
 export async function listOwnTasks(
   db: Kysely<DatabaseSchema>,
   owner: { tenantId: string; userId: string },
-  page: { limit: number; kind?: string; before?: PagePosition },
+  page: { limit: number; kind?: TaskKind; before?: PagePosition },
 ): Promise<TaskTable[]> {
   let query = db
     .selectFrom('tasks')
@@ -54,4 +55,9 @@ export async function listOwnTasks(
   if (page.kind) query = query.where('kind', '=', page.kind);
   if (page.before) query = query.where(olderThan(page.before));
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+}
+
+/** Undoes `recordTask` when its workflow could not be started. */
+export async function deleteTask(db: Kysely<DatabaseSchema>, id: string): Promise<void> {
+  await db.deleteFrom('tasks').where('id', '=', id).execute();
 }

@@ -1,0 +1,35 @@
+import type { Kysely } from 'kysely';
+import { findNewsletter } from '../db/queries/newsletters';
+import type { DatabaseSchema } from '../db/schema';
+import type { Settings } from '../settings';
+import { workflowIds } from '../shared/contracts';
+import { exportNewsletterStats } from '../workflows/export-newsletter-stats';
+import type { Caller } from './caller';
+import { NotFound } from './errors';
+import type { StartedTask, TaskService } from './tasks';
+
+/** Starts statistics exports for their owners. */
+export class ExportService {
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly tasks: TaskService,
+    private readonly settings: Pick<Settings, 'linkTtlMs'>,
+  ) {}
+
+  /** NotFound for another tenant's or an unknown newsletter: no workflow starts. */
+  async start(caller: Caller, newsletterId: number, idempotencyKey?: string): Promise<StartedTask> {
+    const newsletter = await findNewsletter(this.db, caller.tenantId, newsletterId);
+    if (!newsletter) throw new NotFound('newsletter');
+    const { tenantId, userId } = caller;
+    return this.tasks.start({
+      owner: caller,
+      kind: 'export',
+      workflow: exportNewsletterStats,
+      workflowId: (key) => workflowIds.export(tenantId, newsletterId, key),
+      args: [{ tenantId, userId, newsletterId, linkTtlMs: this.settings.linkTtlMs }],
+      request: { newsletterId },
+      idempotencyKey,
+      summary: `Export statistics of "${newsletter.subject}" (newsletter ${newsletterId}) for ${caller.email}`,
+    });
+  }
+}
