@@ -1,45 +1,56 @@
-import { ApplicationFailure, CancelledFailure, Context, heartbeat, log } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context, log } from '@temporalio/activity';
 import { findNewsletter, type Newsletter } from '../db/queries/newsletters';
 import { reserveSlots } from '../db/queries/rate-limits';
 import {
+  commitDeliveryLedger,
   listUnsentDeliveries,
-  markSending,
   recordDelivery,
-  recordSent,
   type ClaimedDelivery,
   type ContactRange,
+  type DeliveryOutcome,
+  type MarkResult,
 } from '../db/queries/sends';
+import type { Database } from '../db/schema';
 import type { Mailer } from '../mail/mailer';
 import { personalise } from '../mail/personalise';
-import { describeSmtpFailure, isDeliverableAddress, isPermanentSmtpFailure } from '../mail/smtp-errors';
+import {
+  classifySmtpFailure,
+  describeSmtpFailure,
+  isConnectionFailure,
+  isDeliverableAddress,
+} from '../mail/smtp-errors';
 import type { SendCounts, TaskOwner } from '../shared/contracts';
 import { signUnsubscribeToken } from '../storage/unsubscribe-links';
 import type { ActivityDeps } from './deps';
 import { NewsletterNotFound } from './errors';
 
 /** A delivery that keeps failing transiently is given up after this many attempts. */
-const MAX_DELIVERY_ATTEMPTS = 12;
+export const MAX_DELIVERY_ATTEMPTS = 12;
 /** The rate limiter's stream: every worker sending through this database shares it. */
 const RATE_KEY = 'smtp';
-/**
- * Messages are marked `sending` a wave at a time, a wave being what the rate allows in this many ms:
- * few writes per message, and a crash leaves at most one wave per batch of unknown fate.
- */
-const WAVE_MS = 250;
 
 export interface DeliveryBatch extends TaskOwner {
   newsletterId: number;
   range: ContactRange;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Sends one batch of deliveries through the pooled transport, at the shared rate. On the `-email` queue. */
+/**
+ * Sends one batch of deliveries through the pooled transport, at the shared rate. On the `-email` queue.
+ *
+ * Every delivery's fate is in the database before the next one takes its place on a connection: it is
+ * marked `sending` just before it goes to SMTP, and its outcome is committed as soon as the server
+ * answers, before that connection takes another message. So a crash leaves at most one delivery per
+ * pooled connection in `sending` (the ones in an SMTP transaction at that moment), and only those are
+ * sent again, and counted as `resent`, by the next attempt. Commits of concurrent connections are grouped.
+ */
 export const createDeliveryActivities = ({ database, mailer, settings }: ActivityDeps) => {
   const domain = /@([^>\s]+)>?\s*$/.exec(settings.mailFrom)?.[1] ?? 'mailroom.local';
+  const connections = connectionPermits(mailer);
 
   return {
     async sendDeliveryBatch(batch: DeliveryBatch): Promise<SendCounts> {
+      const context = Context.current();
+      const signal = context.cancellationSignal;
       const newsletter = await findNewsletter(database.db, batch.tenantId, batch.newsletterId);
       if (!newsletter) throw new NewsletterNotFound(`newsletter ${batch.newsletterId} does not exist`);
       const counts: SendCounts = { sent: 0, failed: 0, skipped: 0, resent: 0 };
@@ -60,94 +71,222 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
       }
       if (toSend.length === 0) return counts;
 
-      const signal = Context.current().cancellationSignal;
-      const interval = 1000 / settings.emailRate;
-      const windowStart = await reserveSlots(database, RATE_KEY, toSend.length, settings.emailRate);
-      const slotOf = (i: number) => windowStart + i * interval;
-      const accepted: number[] = [];
-      let transient: string | undefined;
-      const inFlight: Array<Promise<void>> = [];
-      const waveSize = Math.max(1, Math.floor(WAVE_MS / interval));
+      // Waits (for the rate, for a free connection) are long: a heartbeat a second shows the worker lives.
+      const beating = setInterval(() => context.heartbeat(counts), 1_000);
+      try {
+        const interval = 1000 / settings.emailRate;
+        const windowStart = await reserveSlots(database, RATE_KEY, toSend.length, settings.emailRate);
+        const slotOf = (i: number) => windowStart + i * interval;
+        const ledger = new DeliveryLedger(database, batch.newsletterId, domain);
+        const trouble: { transient?: string; connection?: string } = {};
+        const stopped = () => signal.aborted || trouble.connection !== undefined;
+        let next = 0;
 
-      for (let start = 0; start < toSend.length && !signal.aborted; start += waveSize) {
-        const wave = toSend.slice(start, start + waveSize);
-        await waitUntil(slotOf(start), counts, signal);
-        if (signal.aborted) break;
-        const marked = await markSending(
-          database.db,
-          batch.newsletterId,
-          wave.map((d) => d.contactId),
-          domain,
-        );
-        for (const [offset, delivery] of wave.entries()) {
-          await waitUntil(slotOf(start + offset), counts, signal);
-          if (signal.aborted) break;
-          if (!marked.has(delivery.contactId)) continue;
-          if (delivery.fateUnknown) {
-            counts.resent++;
-            log.warn('resending a delivery whose fate a crash left unknown', {
-              newsletterId: batch.newsletterId,
-              contactId: delivery.contactId,
-              messageId: delivery.messageId,
-            });
+        /** One connection's worth of work: take the next delivery, mark it, send it, record it; repeat. */
+        const lane = async () => {
+          let holding = false;
+          try {
+            for (;;) {
+              if (stopped()) break;
+              const i = next++;
+              if (i >= toSend.length) break;
+              const delivery = toSend[i]!;
+              if (holding && slotOf(i) > Date.now()) {
+                // Idle until the slot: the last outcome is committed first, and the connection handed back.
+                await ledger.commit();
+                connections.release();
+                holding = false;
+              }
+              await sleepUntil(slotOf(i), signal);
+              if (!holding) {
+                await connections.acquire(signal);
+                holding = true;
+              }
+              if (stopped()) break;
+              // Commits what this and other connections finished, and marks this one `sending`.
+              const marked = await ledger.commit(delivery.contactId);
+              if (marked === 'skipped') counts.skipped++;
+              if (marked !== 'marked') continue;
+              if (delivery.fateUnknown) {
+                counts.resent++;
+                log.warn('resending a delivery whose fate a crash left unknown', {
+                  newsletterId: batch.newsletterId,
+                  contactId: delivery.contactId,
+                  messageId: delivery.messageId,
+                });
+              }
+              const outcome = await sendOne(mailer, newsletter, delivery, settings, batch.tenantId).then(
+                (): DeliveryOutcome | undefined => {
+                  counts.sent++;
+                  return { contactId: delivery.contactId, status: 'sent' };
+                },
+                (error: unknown) => failureOutcome(delivery, error, counts, trouble),
+              );
+              if (outcome) ledger.record(outcome);
+            }
+          } finally {
+            if (holding) {
+              await ledger.commit().finally(() => connections.release());
+            }
           }
-          inFlight.push(
-            sendOne(
-              mailer,
-              newsletter,
-              delivery,
-              unsubscribeHeaders(
-                settings.publicBaseUrl,
-                signUnsubscribeToken(batch.tenantId, delivery.contactId, settings.linkSecret),
-              ),
-            ).then(
-              () => {
-                accepted.push(delivery.contactId);
-                counts.sent++;
-              },
-              async (error: unknown) => {
-                const reason = describeSmtpFailure(error);
-                if (isPermanentSmtpFailure(error) || delivery.attempts >= MAX_DELIVERY_ATTEMPTS) {
-                  await recordDelivery(database.db, batch.newsletterId, delivery.contactId, {
-                    status: 'failed',
-                    error: reason,
-                  });
-                  counts.failed++;
-                } else {
-                  // Known not accepted: back to pending, tried again when the batch is retried.
-                  await recordDelivery(database.db, batch.newsletterId, delivery.contactId, {
-                    status: 'pending',
-                    error: reason,
-                  });
-                  transient = reason;
-                }
-              },
-            ),
-          );
-        }
-        // Record what the server accepted so far, so a crash resends as little as possible.
-        await recordSent(database.db, batch.newsletterId, accepted.splice(0));
-        heartbeat(counts);
+        };
+        const lanes = Array.from({ length: Math.min(connections.size, toSend.length) }, lane);
+        const settled = await Promise.allSettled(lanes);
+        await ledger.commit();
+        const crashed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+        if (crashed && !signal.aborted) throw crashed.reason;
+        context.heartbeat(counts);
+        if (signal.aborted) throw new CancelledFailure('send cancelled');
+        const reason = trouble.connection ?? trouble.transient;
+        if (reason) throw ApplicationFailure.retryable(`SMTP is not accepting mail: ${reason}`, 'SmtpUnavailable');
+        return counts;
+      } finally {
+        clearInterval(beating);
       }
-      await Promise.all(inFlight);
-      await recordSent(database.db, batch.newsletterId, accepted.splice(0));
-      heartbeat(counts);
-      if (signal.aborted) throw new CancelledFailure('send cancelled');
-      if (transient) throw ApplicationFailure.retryable(`SMTP is not accepting mail: ${transient}`, 'SmtpUnavailable');
-      return counts;
     },
   };
 };
 
-/** Sleeps until a slot, heartbeating so a long wait for the rate limiter is not taken for a dead worker. */
-async function waitUntil(at: number, progress: SendCounts, signal: AbortSignal): Promise<void> {
-  for (let wait = at - Date.now(); wait > 0 && !signal.aborted; wait = at - Date.now()) {
-    heartbeat(progress);
-    await sleep(Math.min(wait, 1_000));
+/**
+ * What a failed SMTP transaction means for its delivery. A refusal (5xx) fails it; "not now" (4xx, or no
+ * connection) puts it back to pending for the batch's next attempt, until the attempt limit; a connection
+ * that broke with no answer leaves it `sending`, unknown: the next attempt resends it and counts it.
+ */
+function failureOutcome(
+  delivery: ClaimedDelivery,
+  error: unknown,
+  counts: SendCounts,
+  trouble: { transient?: string; connection?: string },
+): DeliveryOutcome | undefined {
+  const reason = describeSmtpFailure(error);
+  const kind = classifySmtpFailure(error);
+  // A broken or refused connection would fail the rest of the batch too: stop, and retry the batch later.
+  if (isConnectionFailure(error)) trouble.connection ??= reason;
+  if (kind === 'permanent' || delivery.attempts >= MAX_DELIVERY_ATTEMPTS) {
+    counts.failed++;
+    return { contactId: delivery.contactId, status: 'failed', error: reason };
+  }
+  trouble.transient ??= reason;
+  if (kind === 'transient') return { contactId: delivery.contactId, status: 'pending', error: reason };
+  log.warn('SMTP connection lost mid-message: the delivery is resent by the next attempt', {
+    contactId: delivery.contactId,
+    messageId: delivery.messageId,
+    reason,
+  });
+  return undefined;
+}
+
+/**
+ * A batch's writes, grouped: outcomes are queued as SMTP answers arrive, and `commit` writes everything
+ * queued in one transaction. Callers that ask while a commit runs share the next one.
+ */
+class DeliveryLedger {
+  private outcomes: DeliveryOutcome[] = [];
+  private marks: number[] = [];
+  private running: Promise<unknown> | undefined;
+  private nextCommit: Promise<Map<number, MarkResult>> | undefined;
+
+  constructor(
+    private readonly database: Database,
+    private readonly newsletterId: number,
+    private readonly domain: string,
+  ) {}
+
+  record(outcome: DeliveryOutcome): void {
+    this.outcomes.push(outcome);
+  }
+
+  /** Commits every outcome queued so far, and marks `contactId` sending if given; says what became of it. */
+  async commit(contactId?: number): Promise<MarkResult | undefined> {
+    if (contactId !== undefined) this.marks.push(contactId);
+    const results = await this.scheduleCommit();
+    return contactId === undefined ? undefined : results.get(contactId);
+  }
+
+  private scheduleCommit(): Promise<Map<number, MarkResult>> {
+    if (this.nextCommit) return this.nextCommit;
+    const previous = this.running;
+    const commit = (async () => {
+      // Always yields once, so every caller in this tick joins this commit.
+      await (previous ?? Promise.resolve()).catch(() => undefined);
+      this.nextCommit = undefined;
+      const outcomes = this.outcomes.splice(0);
+      const marks = this.marks.splice(0);
+      return commitDeliveryLedger(this.database.db, this.newsletterId, outcomes, marks, this.domain);
+    })();
+    this.nextCommit = commit;
+    this.running = commit;
+    return commit;
   }
 }
 
-function sendOne(mailer: Mailer, newsletter: Newsletter, delivery: ClaimedDelivery, headers: Record<string, string>) {
+/** Connections of one mailer, shared by every batch this worker process runs at once. */
+class Permits {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(readonly size: number) {
+    this.free = size;
+  }
+
+  acquire(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(new CancelledFailure('send cancelled'));
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const grant = () => {
+        signal.removeEventListener('abort', abort);
+        resolve();
+      };
+      const abort = () => {
+        const at = this.waiting.indexOf(grant);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(new CancelledFailure('send cancelled'));
+      };
+      this.waiting.push(grant);
+      signal.addEventListener('abort', abort, { once: true });
+    });
+  }
+
+  release(): void {
+    const grant = this.waiting.shift();
+    if (grant) grant();
+    else this.free++;
+  }
+}
+
+const permitsOf = new WeakMap<Mailer, Permits>();
+function connectionPermits(mailer: Mailer): Permits {
+  let permits = permitsOf.get(mailer);
+  if (!permits) permitsOf.set(mailer, (permits = new Permits(Math.max(1, mailer.connections))));
+  return permits;
+}
+
+/** Sleeps until `at` (ms since the epoch), or until the signal aborts. */
+function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
+  const wait = at - Date.now();
+  if (wait <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, wait);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function sendOne(
+  mailer: Mailer,
+  newsletter: Newsletter,
+  delivery: ClaimedDelivery,
+  settings: ActivityDeps['settings'],
+  tenantId: string,
+) {
+  const token = signUnsubscribeToken(tenantId, delivery.contactId, settings.linkSecret);
   return mailer.send({
     from: newsletter.from_address ?? undefined,
     to: delivery.email,
@@ -155,15 +294,11 @@ function sendOne(mailer: Mailer, newsletter: Newsletter, delivery: ClaimedDelive
     html: personalise(newsletter.html, delivery, 'html'),
     text: newsletter.text === null ? undefined : personalise(newsletter.text, delivery, 'text'),
     messageId: delivery.messageId,
-    headers,
+    headers: {
+      'List-Unsubscribe': `<${settings.publicBaseUrl}/unsubscribe/${token}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
   });
-}
-
-function unsubscribeHeaders(publicBaseUrl: string, token: string): Record<string, string> {
-  return {
-    'List-Unsubscribe': `<${publicBaseUrl}/unsubscribe/${token}>`,
-    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-  };
 }
 
 export type DeliveryActivities = ReturnType<typeof createDeliveryActivities>;

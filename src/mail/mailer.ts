@@ -16,6 +16,11 @@ export interface OutgoingEmail {
 }
 
 export interface Mailer {
+  /**
+   * How many messages this mailer has in SMTP transactions at once at most (the pool's connections):
+   * callers keep at most this many deliveries of unknown fate.
+   */
+  readonly connections: number;
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
   close(): void;
 }
@@ -28,8 +33,14 @@ export function createMailer(settings: Pick<Settings, 'smtpUrl' | 'smtpPoolSize'
       pool: true,
       maxConnections: settings.smtpPoolSize,
       maxMessages: Infinity,
+      // Never resend behind the caller's back: a connection that drops mid-message fails that message,
+      // and the caller, which records every delivery's fate, decides what to send again.
+      maxRequeues: 0,
+      // A server that stops answering fails the message within a minute instead of ten.
+      socketTimeout: 60_000,
     } as SMTPPool.Options);
     return {
+      connections: settings.smtpPoolSize,
       async send(email) {
         await transport.sendMail({ from: settings.mailFrom, ...email });
         return { messageId: email.messageId };
@@ -40,6 +51,7 @@ export function createMailer(settings: Pick<Settings, 'smtpUrl' | 'smtpPoolSize'
   const outbox = path.join(settings.dataDir, 'outbox');
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
+    connections: settings.smtpPoolSize,
     async send(email) {
       const info = await transport.sendMail({ from: settings.mailFrom, ...email });
       await fs.promises.mkdir(outbox, { recursive: true });

@@ -10,11 +10,18 @@ export interface ReceivedEmail {
 export interface SmtpSinkOptions {
   /** An SMTP error for this recipient (e.g. 550 or 451), or undefined to accept it. */
   rejectRecipient?: (address: string) => { code: number; message: string } | undefined;
+  /** Milliseconds between receiving a message and answering 250, like a remote server's latency. */
+  acceptDelayMs?: number;
 }
 
 /** A real SMTP server on a loopback port that keeps what it receives; it can be stopped and restarted. */
 export class SmtpSink {
   readonly received: ReceivedEmail[] = [];
+  /**
+   * Runs after a message is received (and kept in `received`) but before the server answers 250: the
+   * client cannot know yet that it was accepted. A test can kill the client here, mid-transaction.
+   */
+  beforeReply?: (email: ReceivedEmail) => Promise<void> | void;
   private server?: SMTPServer;
   port = 0;
 
@@ -38,13 +45,16 @@ export class SmtpSink {
       },
       onData: (stream, session, callback) => {
         simpleParser(stream).then(
-          (mail) => {
-            this.received.push({
-              envelopeTo: session.envelope.rcptTo.map((r) => r.address),
-              mail,
-              receivedAt: Date.now(),
-            });
-            callback();
+          async (mail) => {
+            const email = { envelopeTo: session.envelope.rcptTo.map((r) => r.address), mail, receivedAt: Date.now() };
+            this.received.push(email);
+            try {
+              if (this.options.acceptDelayMs) await new Promise((r) => setTimeout(r, this.options.acceptDelayMs));
+              await this.beforeReply?.(email);
+              callback();
+            } catch (error) {
+              callback(error as Error);
+            }
           },
           (error: Error) => callback(error),
         );

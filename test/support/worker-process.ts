@@ -6,13 +6,15 @@ const CLI = path.resolve(__dirname, '../../src/cli/main.ts');
 
 export interface WorkerProcess {
   child: ChildProcess;
+  /** Its Temporal worker identity's prefix (`<pid>@`), as ActivityTaskStarted events record it. */
+  identityPrefix: string;
   /** Everything it printed so far. */
   output(): string;
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 /** `mailroom worker` as its own OS process, so a test can SIGKILL it like a crashed machine. */
-export function startWorkerProcess(settings: Settings): WorkerProcess {
+export function startWorkerProcess(settings: Settings, env: Record<string, string> = {}): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker'], {
     env: {
       ...process.env,
@@ -25,6 +27,7 @@ export function startWorkerProcess(settings: Settings): WorkerProcess {
       SMTP_URL: settings.smtpUrl ?? '',
       MAILROOM_EMAIL_RATE: String(settings.emailRate),
       LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -34,6 +37,7 @@ export function startWorkerProcess(settings: Settings): WorkerProcess {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     child,
+    identityPrefix: `${child.pid}@`,
     output: () => output,
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

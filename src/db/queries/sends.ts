@@ -162,52 +162,97 @@ export async function listUnsentDeliveries(
   }));
 }
 
+/** A delivery's recorded outcome after an attempt to hand it to SMTP. */
+export type DeliveryOutcome =
+  { contactId: number; status: 'sent' } | { contactId: number; status: 'failed' | 'pending'; error: string };
+
+/** What became of a delivery asked to be marked `sending`. */
+export type MarkResult = 'marked' | 'skipped' | 'closed';
+
 /**
- * Written just before these messages go to SMTP: from here until their outcome is recorded, a crash leaves
- * their fate unknown, and only such deliveries are resent (and counted) by the next attempt. Returns the
- * contact ids it marked: a delivery a cancelled send closed meanwhile is never revived.
+ * One commit of a send's ledger, in one transaction: first the outcomes of messages whose SMTP
+ * transaction ended (`sent`, `failed`, or back to `pending` when the server said "not now"), then the
+ * deliveries about to be handed to SMTP, marked `sending`.
+ *
+ * A delivery is marked only while it is still `pending` or `sending` (a cancelled send's rows are never
+ * revived) and its contact is still subscribed: one who unsubscribed since the batch was listed is
+ * `skipped` here, and gets nothing. Marking a row that is already `sending` (an attempt that died left
+ * its fate unknown) counts one resend. Returns, for each id asked to be marked, what became of it.
  */
-export async function markSending(
+export async function commitDeliveryLedger(
   db: Db,
   newsletterId: number,
-  contactIds: number[],
+  outcomes: DeliveryOutcome[],
+  toMark: number[],
   messageIdDomain: string,
-): Promise<Set<number>> {
-  if (contactIds.length === 0) return new Set();
-  const rows = await db
-    .updateTable('deliveries')
-    .set((eb) => ({
-      status: 'sending',
-      attempts: eb('attempts', '+', 1),
-      message_id: sql<string>`'<nl' || newsletter_id || '.c' || contact_id || ${`@${messageIdDomain}>`}`,
-      resends: sql<number>`resends + case when status = 'sending' then 1 else 0 end`,
-      updated_at: now(),
-    }))
-    .where('newsletter_id', '=', newsletterId)
-    .where('contact_id', 'in', contactIds)
-    .where('status', 'in', ['pending', 'sending'])
-    .returning('contact_id')
-    .execute();
-  return new Set(rows.map((row) => row.contact_id));
+): Promise<Map<number, MarkResult>> {
+  const result = new Map<number, MarkResult>();
+  if (outcomes.length === 0 && toMark.length === 0) return result;
+  await db.transaction().execute(async (trx) => {
+    const at = now();
+    const sent = outcomes.filter((o) => o.status === 'sent').map((o) => o.contactId);
+    if (sent.length > 0) {
+      await trx
+        .updateTable('deliveries')
+        .set({ status: 'sent', last_error: null, sent_at: at, updated_at: at })
+        .where('newsletter_id', '=', newsletterId)
+        .where('contact_id', 'in', sent)
+        .where('status', '=', 'sending')
+        .execute();
+    }
+    for (const outcome of outcomes) {
+      if (outcome.status === 'sent') continue;
+      await trx
+        .updateTable('deliveries')
+        .set({ status: outcome.status, last_error: outcome.error, updated_at: at })
+        .where('newsletter_id', '=', newsletterId)
+        .where('contact_id', '=', outcome.contactId)
+        .where('status', '=', 'sending')
+        .execute();
+    }
+    if (toMark.length === 0) return;
+    const marked = await trx
+      .updateTable('deliveries')
+      .set((eb) => ({
+        status: 'sending',
+        attempts: eb('attempts', '+', 1),
+        message_id: sql<string>`'<nl' || newsletter_id || '.c' || contact_id || ${`@${messageIdDomain}>`}`,
+        resends: sql<number>`resends + case when status = 'sending' then 1 else 0 end`,
+        updated_at: at,
+      }))
+      .where('newsletter_id', '=', newsletterId)
+      .where('contact_id', 'in', toMark)
+      .where('status', 'in', ['pending', 'sending'])
+      .where('contact_id', 'in', (eb) =>
+        eb.selectFrom('contacts').select('id').where('id', 'in', toMark).where('unsubscribed', '=', 0),
+      )
+      .returning('contact_id')
+      .execute();
+    for (const row of marked) result.set(row.contact_id, 'marked');
+    const rest = toMark.filter((id) => !result.has(id));
+    if (rest.length > 0) {
+      // Still open but not marked: the contact unsubscribed.
+      const skipped = await trx
+        .updateTable('deliveries')
+        .set({ status: 'skipped', updated_at: at })
+        .where('newsletter_id', '=', newsletterId)
+        .where('contact_id', 'in', rest)
+        .where('status', 'in', ['pending', 'sending'])
+        .returning('contact_id')
+        .execute();
+      for (const row of skipped) result.set(row.contact_id, 'skipped');
+    }
+  });
+  for (const id of toMark) if (!result.has(id)) result.set(id, 'closed');
+  return result;
 }
 
-/** Records many accepted messages in one statement. */
-export async function recordSent(db: Db, newsletterId: number, contactIds: number[]): Promise<void> {
-  if (contactIds.length === 0) return;
-  const at = now();
-  await db
-    .updateTable('deliveries')
-    .set({ status: 'sent', last_error: null, sent_at: at, updated_at: at })
-    .where('newsletter_id', '=', newsletterId)
-    .where('contact_id', 'in', contactIds)
-    .execute();
-}
-
+/** Closes a delivery that is never handed to SMTP: `skipped` (unsubscribed) or `failed` (an invalid address). */
 export async function recordDelivery(
   db: Db,
   newsletterId: number,
   contactId: number,
-  outcome: { status: Extract<DeliveryStatus, 'sent' | 'failed' | 'skipped' | 'pending'>; error?: string },
+  outcome: { status: Extract<DeliveryStatus, 'failed' | 'skipped'>; error?: string },
 ): Promise<void> {
   const at = now();
   await db
@@ -216,10 +261,10 @@ export async function recordDelivery(
       status: outcome.status,
       last_error: outcome.error ?? null,
       updated_at: at,
-      ...(outcome.status === 'sent' ? { sent_at: at } : {}),
     })
     .where('newsletter_id', '=', newsletterId)
     .where('contact_id', '=', contactId)
+    .where('status', 'in', ['pending', 'sending'])
     .execute();
 }
 
