@@ -69,6 +69,31 @@ export interface PublishInput extends TaskOwner {
   linkTtlMs: number;
 }
 
+/**
+ * Why the partial file cannot be resumed at `cursor`, in words, or undefined if it can: the file must be
+ * at least `cursor.bytes` long and its byte before the cursor must end a row. A lost tail is either
+ * missing (a short file) or zeros (a file extended over a hole); both are caught here.
+ */
+export async function resumeProblem(part: string, cursor: ExportCursor): Promise<string | undefined> {
+  if (cursor.bytes === 0) return undefined;
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(part, 'r');
+  } catch {
+    return 'the file is missing';
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size < cursor.bytes) return `the file has ${size} bytes, fewer than the ${cursor.bytes} of row ${cursor.rows}`;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, cursor.bytes - 1);
+    if (last[0] !== 0x0a) return `byte ${cursor.bytes - 1} does not end row ${cursor.rows}`;
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
 export const createExportActivities = ({ database, readDatabase, exportFiles: files, settings }: ActivityDeps) => ({
   /** Checks the newsletter belongs to the tenant and names the file. */
   async prepareExport(input: TaskOwner & { newsletterId: number }): Promise<PreparedExport> {
@@ -83,22 +108,41 @@ export const createExportActivities = ({ database, readDatabase, exportFiles: fi
   /**
    * Appends up to `maxRows` rows to the partial file. Starts from the last heartbeat when retried, after
    * cutting the file back to the length that heartbeat recorded, so a crash neither loses nor repeats a row.
+   *
+   * A resume point is used only if the file provably holds it: at least that many bytes, the last of them
+   * ending a row. A file shorter than its heartbeat (a machine crash that lost unsynced pages, a shared
+   * volume) is never padded: the chunk restarts from where it began (synced when the previous chunk
+   * ended) if the file holds that, else the file is rewritten from its first row.
    */
   async writeStatsCsvChunk(input: ChunkInput): Promise<ChunkResult> {
     const resumed = activityInfo().heartbeatDetails as ExportCursor | undefined;
-    let cursor: ExportCursor = resumed ?? input.cursor;
-    if (resumed)
-      log.warn('resuming export from its last heartbeat', {
-        fileKey: input.fileKey,
-        fromRow: resumed.rows,
-        attempt: activityInfo().attempt,
-      });
     const stopAt = input.cursor.rows + input.maxRows;
     const part = files.partPath(input.fileKey);
     await files.ensureDirFor(input.fileKey);
-    if (cursor.bytes > 0 && !fs.existsSync(part)) {
-      throw new ExportFileMissing(`partial export ${input.fileKey} vanished after ${cursor.rows} rows`);
+    const start = resumed ?? input.cursor;
+    if (start.bytes > 0 && !fs.existsSync(part)) {
+      throw new ExportFileMissing(`partial export ${input.fileKey} vanished after ${start.rows} rows`);
     }
+    let cursor: ExportCursor = { afterContactId: 0, rows: 0, bytes: 0 };
+    for (const candidate of resumed ? [resumed, input.cursor] : [input.cursor]) {
+      const problem = await resumeProblem(part, candidate);
+      if (!problem) {
+        cursor = candidate;
+        break;
+      }
+      log.warn('the partial export file does not hold its resume point: restarting from an earlier one', {
+        fileKey: input.fileKey,
+        fromRow: candidate.rows,
+        problem,
+      });
+    }
+    if (resumed)
+      log.warn('resuming export from its last heartbeat', {
+        fileKey: input.fileKey,
+        fromRow: cursor.rows,
+        heartbeatRow: resumed.rows,
+        attempt: activityInfo().attempt,
+      });
     const handle = await fs.promises.open(part, cursor.bytes === 0 ? 'w' : 'r+');
     const signal = Context.current().cancellationSignal;
     try {
