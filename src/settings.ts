@@ -55,6 +55,7 @@ const environment = z.object({
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LINK_TTL: duration.default(ms('7d')),
   MAILROOM_EMAIL_RATE: z.coerce.number().positive().max(100_000).default(50),
+  MAILROOM_SEND_BATCHES_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(200),
   MAILROOM_DEMO_CONTACTS: z.coerce.number().int().min(0).max(10_000_000).default(500_000),
   MAILROOM_WORKER_HEALTH_PORT: port.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -122,6 +123,8 @@ const settingsSchema = environment.transform((e, ctx) => {
     linkTtlMs: e.LINK_TTL,
     /** Emails per second, all workers together. @defaultValue 50 */
     emailRate: e.MAILROOM_EMAIL_RATE,
+    /** Batches a send's workflow run handles before it continues as new (history size). @defaultValue 200 */
+    sendBatchesPerRun: e.MAILROOM_SEND_BATCHES_PER_RUN,
     /** Contacts of the demo tenant that `mailroom dev` seeds into an empty database. @defaultValue 500000 */
     demoContacts: e.MAILROOM_DEMO_CONTACTS,
     /** Port of the worker's `/healthz`, `/readyz` and `/metrics`; unset serves nothing. */

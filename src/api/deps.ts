@@ -13,7 +13,14 @@ import type { FileStores } from '../storage/stores';
 export interface ApiDeps {
   settings: Pick<
     Settings,
-    'linkSecret' | 'linkTtlMs' | 'taskQueue' | 'dataDir' | 'importMaxBytes' | 'sseHeartbeatMs' | 'emailRate'
+    | 'linkSecret'
+    | 'linkTtlMs'
+    | 'taskQueue'
+    | 'dataDir'
+    | 'importMaxBytes'
+    | 'sseHeartbeatMs'
+    | 'emailRate'
+    | 'sendBatchesPerRun'
   >;
   database: Database;
   temporal: Client;

@@ -21,7 +21,7 @@ export class SendService {
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     private readonly tasks: TaskService,
-    private readonly settings: Pick<Settings, 'emailRate'>,
+    private readonly settings: Pick<Settings, 'emailRate' | 'sendBatchesPerRun'>,
   ) {}
 
   /**
@@ -36,7 +36,15 @@ export class SendService {
         kind: 'send',
         workflow: sendNewsletter,
         workflowId: () => workflowIds.send(tenantId, newsletterId),
-        args: [{ tenantId, userId, newsletterId, ...sendBatching(this.settings.emailRate) }],
+        args: [
+          {
+            tenantId,
+            userId,
+            newsletterId,
+            ...sendBatching(this.settings.emailRate),
+            batchesPerRun: this.settings.sendBatchesPerRun,
+          },
+        ],
         request: { newsletterId },
         idempotencyKey,
         summary: `Send newsletter ${newsletterId} for ${caller.email}`,

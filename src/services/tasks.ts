@@ -178,8 +178,7 @@ export class TaskService {
     }
     try {
       const result = (await handle.result()) as TaskView['result'];
-      const done = result && 'rows' in result ? result.rows : 0;
-      return { ...base, status, closedAt, result, progress: { phase: 'done', done, total: done } };
+      return { ...base, status, closedAt, result, progress: finishedProgress(result) };
     } catch (error) {
       const cause = (error instanceof WorkflowFailedError ? rootCause(error) : undefined) as
         { type?: string; message?: string } | undefined;
@@ -210,6 +209,12 @@ export class TaskService {
 function sameRequest(existing: TaskTable, requestHash: string): TaskTable {
   if (existing.request_hash !== requestHash) throw new IdempotencyConflict();
   return existing;
+}
+
+/** A finished task's progress: every row (export, import) or every recipient (send) done. */
+function finishedProgress(result: TaskView['result']): Progress {
+  const done = !result ? 0 : 'rows' in result ? result.rows : result.total;
+  return { phase: 'done', done, total: done };
 }
 
 /** How a task that did not fail on its own reads to its owner. */

@@ -24,7 +24,7 @@ import {
 import { EMAIL, LONG, QUICK } from './activity-options';
 import { failureReason } from './failure-reason';
 
-/** Batches per run before continue-as-new: keeps the history small for a million recipients. */
+/** Batches per run before continue-as-new, unless the input says: keeps the history small for a million recipients. */
 const BATCHES_PER_RUN = 200;
 
 /** Carried across continue-as-new: a cursor and counters, never recipients. */
@@ -88,7 +88,7 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
         !state.paused &&
         !exhausted &&
         inFlight.size < input.concurrency &&
-        batches < BATCHES_PER_RUN &&
+        batches < (input.batchesPerRun ?? BATCHES_PER_RUN) &&
         !workflowInfo().continueAsNewSuggested
       ) {
         if (planned.length === 0) {

@@ -6,6 +6,8 @@ export interface SendNewsletterInput extends TaskOwner {
   batchSize: number;
   /** Batches in flight at once. */
   concurrency: number;
+  /** Batches per workflow run before it continues as new (default 200); tests pass a small one. */
+  batchesPerRun?: number;
 }
 
 export interface SendCounts {
