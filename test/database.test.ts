@@ -9,6 +9,7 @@ import { ensureTenant } from '../src/db/queries/tenants';
 import { findUserByApiKey, issueApiKey } from '../src/db/queries/users';
 import { DEMO_TENANT, seedDemoTenant } from '../src/db/seed';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './support/databases';
+import { atMost } from './support/wait';
 
 async function fingerprint(test: TestDatabase): Promise<string> {
   const hash = crypto.createHash('sha256');
@@ -70,7 +71,7 @@ for (const dialect of DIALECTS) {
         .executeTakeFirstOrThrow();
       const seen: number[] = [];
       let after = 0;
-      for (;;) {
+      for (const _ of atMost(100, 'pages of delivery statistics')) {
         const page = await readDeliveryStatsPage(a.database.db, headline, after, 700);
         if (page.length === 0) break;
         seen.push(...page.map((row) => row[0]));
@@ -124,7 +125,7 @@ for (const dialect of DIALECTS) {
       }
       const seen: string[] = [];
       let before: { createdAt: string; id: string } | undefined;
-      for (;;) {
+      for (const _ of atMost(10, 'pages of tasks')) {
         const page = await listOwnTasks(a.database.db, owner, { limit: 2, before });
         seen.push(...page.map((t) => t.id));
         if (page.length < 2) break;

@@ -14,7 +14,7 @@ import { connectClient } from '../src/temporal/connect';
 import { DIALECTS } from './support/databases';
 import { apiClient } from './support/http';
 import { SmtpSink } from './support/smtp-sink';
-import { waitUntil } from './support/wait';
+import { waitUntil, withDeadline } from './support/wait';
 import { startTestSystem, testSettings, type TestSystem } from './support/system';
 
 const CLI = path.resolve(__dirname, '../src/cli/main.ts');
@@ -28,7 +28,8 @@ async function runNow<T>(client: Client, scheduleId: string): Promise<T> {
     const actions = (await handle.describe()).info.recentActions;
     return actions.length > before && actions[actions.length - 1];
   });
-  return client.workflow.getHandle(run.action.workflow.workflowId).result();
+  const { workflowId } = run.action.workflow;
+  return withDeadline(`the run ${workflowId} to finish`, client.workflow.getHandle(workflowId).result(), 60_000);
 }
 
 describe('built-in schedules: `mailroom schedules sync`', () => {

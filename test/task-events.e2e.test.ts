@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { TaskView } from '../src/shared/views';
+import { TaskView } from '../src/api/response-schemas';
 import { DEMO_TENANT, HEADLINE_SUBJECT, seedDemoTenant } from '../src/db/seed';
 import { apiClient } from './support/http';
 import { openEventStream, type SseMessage } from './support/sse';
 import { startTestSystem, type TestSystem } from './support/system';
+import { waitUntil, withDeadline } from './support/wait';
 
 /**
  * Following a task: its events, cancelling it, and the notification it leaves. On PostgreSQL, because a
@@ -22,12 +23,8 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
     const dir = path.join(sys.settings.dataDir, 'exports', DEMO_TENANT);
     return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
   };
-  const until = async (what: string, check: () => boolean | Promise<boolean>) => {
-    for (let deadline = Date.now() + 30_000; !(await check());) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
+  const until = (what: string, check: () => boolean | Promise<boolean>) =>
+    waitUntil(what, check, { timeoutMs: 30_000, intervalMs: 50 });
   /** Holds an ACCESS EXCLUSIVE lock on contacts until `release()`: an export's row reads wait on it. */
   const lockContacts = async () => {
     const client = new pg.Client({ connectionString: sys.db.url });
@@ -36,11 +33,17 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
     await client.query('lock table contacts in access exclusive mode');
     return { release: async () => void (await client.query('commit'), await client.end()) };
   };
-  const collect = async (messages: AsyncGenerator<SseMessage>) => {
-    const seen: SseMessage[] = [];
-    for await (const message of messages) seen.push(message);
-    return seen;
-  };
+  /** Every message until the server closes the stream, which it must do within 60 s. */
+  const collect = (messages: AsyncGenerator<SseMessage>) =>
+    withDeadline(
+      'the server to close the event stream',
+      (async () => {
+        const seen: SseMessage[] = [];
+        for await (const message of messages) seen.push(message);
+        return seen;
+      })(),
+      60_000,
+    );
 
   before(async () => {
     sys = await startTestSystem({ dialect: 'postgres', env: { MAILROOM_SSE_HEARTBEAT: '100ms' } });
@@ -105,7 +108,7 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
         links: { self: `/v1/tasks/${taskId}`, events: `/v1/tasks/${taskId}/events` },
       });
       await lock.release();
-      await reading;
+      await withDeadline('the server to close the event stream', reading, 60_000);
       const end = seen.filter((m) => m.event).at(-1)!;
       assert.equal(end.event, 'end');
       assert.equal(JSON.parse(end.data!).status, 'CANCELED');
@@ -164,7 +167,7 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
     try {
       const { taskId } = (await alice.post('/v1/exports', { newsletterId })).body;
       const stream = await openEventStream(`${sys.url}/v1/tasks/${taskId}/events`, aliceKey);
-      await stream.messages.next();
+      await withDeadline('the first event', stream.messages.next(), 30_000);
       assert.equal(await gauge(), 1);
       stream.close();
       await until('the stream to be dropped', async () => (await gauge()) === 0);
