@@ -1,0 +1,222 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import pino from 'pino';
+import { startApi, type RunningApi } from '../../src/cli/commands/api';
+import { createNewsletter, listNewsletters } from '../../src/db/queries/newsletters';
+import { issueApiKey } from '../../src/db/queries/users';
+import type { Dialect } from '../../src/db/schema';
+import { DEMO_TENANT } from '../../src/db/seed';
+import { loadSettings } from '../../src/settings';
+import { freePort } from '../../test/support/ports';
+import { createSeededDatabase, type BenchDatabase } from './bench-databases';
+
+/** The issue's target: no request holds the event loop longer than this. */
+export const LISTING_STALL_TARGET_MS = 50;
+export const LISTING_PAGE_SIZE = 100;
+
+export interface Timings {
+  runs: number;
+  medianMs: number;
+  maxMs: number;
+}
+
+export interface PageFigures {
+  /** What the page holds, e.g. "100 drafts". */
+  label: string;
+  /** listNewsletters called directly on the database (no HTTP), after one unmeasured warm-up call. */
+  query: Timings;
+  /** GET /v1/newsletters through the running API, client-side, after one unmeasured warm-up request. */
+  http: Timings;
+  /** Longest lateness of a 10 ms interval timer in the API's process during any measured request. */
+  worstStallMs: number;
+  /** perf_hooks.monitorEventLoopDelay's max over the same requests: its 10 ms resolution plus the stall. */
+  loopDelayMaxMs: number;
+  /** Longest answer to /healthz, asked back to back while the listing requests ran. */
+  healthzMaxMs: number;
+  /** The recipients the page showed, by status: a sanity check of the counts. */
+  recipients: Record<string, number[]>;
+}
+
+export interface ListingFigures {
+  dialect: Dialect;
+  contacts: number;
+  drafts: number;
+  seedMs: number;
+  /** The first page: the 100 newest newsletters, all drafts. */
+  drafts100: PageFigures;
+  /** The next page: the seed's draft and its two sent newsletters (one with a delivery per contact). */
+  sentPage: PageFigures;
+}
+
+export interface ListingOptions {
+  dialect: Dialect;
+  contacts: number;
+  /** Drafts added after the seed (default 100). */
+  drafts?: number;
+  /** Measured repetitions per figure (default 5). */
+  runs?: number;
+  /** Where SQLite files and the API's data dir go. */
+  workDir: string;
+  /** Admin URL of a PostgreSQL server, for dialect postgres. */
+  pgAdminUrl?: string;
+  /** host:port of a running Temporal server (the API connects a client at start). */
+  temporalAddress: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * Seeds a new database with the demo tenant at `contacts` contacts (src/db/seed.ts) plus `drafts` drafts,
+ * then measures the newsletter listing: the query alone, and GET /v1/newsletters?limit=100 against a
+ * real API (src/cli/commands/api.ts `startApi`, in this process so its event loop can be watched),
+ * with the longest event-loop stall while each request runs. Drops the database before returning.
+ */
+export async function measureListing(options: ListingOptions): Promise<ListingFigures> {
+  const log = options.log ?? (() => {});
+  const drafts = options.drafts ?? 100;
+  const runs = options.runs ?? 5;
+  const seedStarted = performance.now();
+  const db = await createSeededDatabase(options.dialect, options.contacts, options.workDir, options.pgAdminUrl);
+  const seedMs = performance.now() - seedStarted;
+  let api: RunningApi | undefined;
+  const dataDir = fs.mkdtempSync(path.join(options.workDir, `listing-${options.dialect}-`));
+  try {
+    for (let i = 1; i <= drafts; i++) {
+      await createNewsletter(db.database.db, {
+        tenantId: DEMO_TENANT,
+        subject: `Draft ${i} of the listing bench`,
+        html: '<p>Hi {{first_name}}</p>',
+      });
+    }
+    const { apiKey } = await issueApiKey(db.database.db, DEMO_TENANT, 'listing-bench@example.com');
+    const settings = loadSettings({
+      TEMPORAL_ADDRESS: options.temporalAddress,
+      MAILROOM_DATA_DIR: dataDir,
+      MAILROOM_TASK_QUEUE: `bench-${crypto.randomBytes(5).toString('hex')}`,
+      LINK_SECRET: crypto.randomBytes(32).toString('hex'),
+      DATABASE_URL: db.url,
+      PORT: String(await freePort()),
+      LOG_LEVEL: 'warn',
+    });
+    api = await startApi(settings, pino({ level: 'warn' }));
+
+    const first = await listNewsletters(db.database.db, DEMO_TENANT, { limit: LISTING_PAGE_SIZE });
+    if (first.next === undefined) throw new Error('the listing has a single page: expected the seed below the drafts');
+    const label = `${options.contacts.toLocaleString('en')} ${options.dialect}`;
+    log(`[${label}] page 1 (${drafts} drafts)…`);
+    const drafts100 = await measurePage(db, api.url, apiKey, undefined, runs, `${first.items.length} drafts`);
+    log(
+      `[${label}] page 1: query ${drafts100.query.medianMs.toFixed(1)} ms, GET ${drafts100.http.medianMs.toFixed(1)} ms, stall ${drafts100.worstStallMs.toFixed(1)} ms`,
+    );
+    log(`[${label}] page 2 (the seed's newsletters)…`);
+    const sentPage = await measurePage(db, api.url, apiKey, first.next, runs, 'seed: 2 sent + 1 draft');
+    log(
+      `[${label}] page 2: query ${sentPage.query.medianMs.toFixed(1)} ms, GET ${sentPage.http.medianMs.toFixed(1)} ms, stall ${sentPage.worstStallMs.toFixed(1)} ms`,
+    );
+    return { dialect: options.dialect, contacts: options.contacts, drafts, seedMs, drafts100, sentPage };
+  } finally {
+    await api?.close();
+    await db.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function measurePage(
+  db: BenchDatabase,
+  apiUrl: string,
+  apiKey: string,
+  cursor: number | undefined,
+  runs: number,
+  label: string,
+): Promise<PageFigures> {
+  const page = { limit: LISTING_PAGE_SIZE, beforeId: cursor };
+  const queryMs: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const started = performance.now();
+    await listNewsletters(db.database.db, DEMO_TENANT, page);
+    if (i > 0) queryMs.push(performance.now() - started);
+  }
+
+  const url = `${apiUrl}/v1/newsletters?limit=${LISTING_PAGE_SIZE}${cursor === undefined ? '' : `&cursor=${cursor}`}`;
+  const get = async () => {
+    const response = await fetch(url, { headers: { Authorization: `Bearer ${apiKey}` } });
+    const body = await response.text();
+    if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}: ${body}`);
+    return JSON.parse(body) as { items: Array<{ status: string; recipients: number }> };
+  };
+  const warmUp = await get();
+  const recipients: Record<string, number[]> = {};
+  for (const item of warmUp.items) (recipients[item.status] ??= []).push(item.recipients);
+
+  const httpMs: number[] = [];
+  let worstStallMs = 0;
+  let healthzMaxMs = 0;
+  let loopDelayMaxMs = 0;
+  for (let i = 0; i < runs; i++) {
+    // Let the loop settle (the previous request's sockets, GC) before watching it.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stall = watchStalls(10);
+    let listing = true;
+    const healthz = (async () => {
+      while (listing) {
+        const started = performance.now();
+        const response = await fetch(`${apiUrl}/healthz`);
+        await response.text();
+        healthzMaxMs = Math.max(healthzMaxMs, performance.now() - started);
+      }
+    })();
+    // A new histogram per request: one re-enabled would count the time it was off as a delay.
+    const histogram = monitorEventLoopDelay({ resolution: 10 });
+    histogram.enable();
+    const started = performance.now();
+    try {
+      await get();
+      httpMs.push(performance.now() - started);
+      // One more tick of the timer, so a stall that ended with the response is seen.
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    } finally {
+      histogram.disable();
+      loopDelayMaxMs = Math.max(loopDelayMaxMs, histogram.max / 1e6);
+      listing = false;
+      await healthz;
+      worstStallMs = Math.max(worstStallMs, stall.stop());
+    }
+  }
+  return {
+    label,
+    query: timings(queryMs),
+    http: timings(httpMs),
+    worstStallMs,
+    loopDelayMaxMs,
+    healthzMaxMs,
+    recipients,
+  };
+}
+
+/** A timer that should fire every `everyMs`: the longest it was late is how long the loop was held. */
+function watchStalls(everyMs: number): { stop(): number } {
+  let worst = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const at = performance.now();
+    worst = Math.max(worst, at - last - everyMs);
+    last = at;
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      // A stall still under way when the timer is stopped counts too.
+      return Math.max(worst, performance.now() - last - everyMs);
+    },
+  };
+}
+
+function timings(values: number[]): Timings {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    runs: sorted.length,
+    medianMs: sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN,
+    maxMs: sorted[sorted.length - 1] ?? NaN,
+  };
+}
