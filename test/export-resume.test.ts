@@ -11,6 +11,7 @@ import type { ExportCursor, ExportNewsletterStatsResult } from '../src/shared/co
 import { createFileStores } from '../src/storage/stores';
 import { DIALECTS, createTestDatabase, type TestDatabase } from './support/databases';
 import { EXPECTED_HEADER, expectedStatsRows, parseCsv } from './support/expected-csv';
+import { SENTINEL, writeSentinel } from './support/export-faults';
 import { testSettings } from './support/system';
 
 /** Runs an activity function in a mock activity context, keeping its types. */
@@ -169,23 +170,4 @@ for (const dialect of DIALECTS) {
       assertSameAsReference(await exp.publish(resumed.cursor));
     });
   });
-}
-
-const SENTINEL = 'SENTINEL';
-
-/**
- * Overwrites, at or after `from`, a run of cell bytes (no separator) with a same-length marker, so the CSV
- * stays valid; returns where, and what it replaced.
- */
-export function writeSentinel(file: string, from: number): { at: number; original: Buffer } {
-  const bytes = fs.readFileSync(file);
-  for (let at = from; at + SENTINEL.length <= bytes.length; at++) {
-    const original = Buffer.from(bytes.subarray(at, at + SENTINEL.length));
-    if (/[,"\n\r]/.test(original.toString('latin1'))) continue;
-    const fd = fs.openSync(file, 'r+');
-    fs.writeSync(fd, Buffer.from(SENTINEL), 0, SENTINEL.length, at);
-    fs.closeSync(fd);
-    return { at, original };
-  }
-  throw new Error(`no place for a sentinel after byte ${from}`);
 }
