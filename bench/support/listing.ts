@@ -44,6 +44,12 @@ export interface ListingFigures {
   contacts: number;
   drafts: number;
   seedMs: number;
+  /**
+   * What counting instead of a counter would cost, each once per page at best: one COUNT of the tenant's
+   * subscribed contacts, and one COUNT of the largest newsletter's delivery rows (SQLite holds the loop).
+   */
+  countSubscribed: Timings;
+  countDeliveries: Timings;
   /** The first page: the 100 newest newsletters, all drafts. */
   drafts100: PageFigures;
   /** The next page: the seed's draft and its two sent newsletters (one with a delivery per contact). */
@@ -101,6 +107,22 @@ export async function measureListing(options: ListingOptions): Promise<ListingFi
     });
     api = await startApi(settings, pino({ level: 'warn' }));
 
+    log(`[${options.contacts.toLocaleString('en')} ${options.dialect}] single COUNTs, for reference…`);
+    const countSubscribed = await time(runs, () =>
+      db.database.db
+        .selectFrom('contacts')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('tenant_id', '=', DEMO_TENANT)
+        .where('unsubscribed', '=', 0)
+        .executeTakeFirstOrThrow(),
+    );
+    const countDeliveries = await time(runs, () =>
+      db.database.db
+        .selectFrom('deliveries')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('newsletter_id', '=', db.newsletterId)
+        .executeTakeFirstOrThrow(),
+    );
     const first = await listNewsletters(db.database.db, DEMO_TENANT, { limit: LISTING_PAGE_SIZE });
     if (first.next === undefined) throw new Error('the listing has a single page: expected the seed below the drafts');
     const label = `${options.contacts.toLocaleString('en')} ${options.dialect}`;
@@ -114,7 +136,16 @@ export async function measureListing(options: ListingOptions): Promise<ListingFi
     log(
       `[${label}] page 2: query ${sentPage.query.medianMs.toFixed(1)} ms, GET ${sentPage.http.medianMs.toFixed(1)} ms, stall ${sentPage.worstStallMs.toFixed(1)} ms`,
     );
-    return { dialect: options.dialect, contacts: options.contacts, drafts, seedMs, drafts100, sentPage };
+    return {
+      dialect: options.dialect,
+      contacts: options.contacts,
+      drafts,
+      seedMs,
+      countSubscribed,
+      countDeliveries,
+      drafts100,
+      sentPage,
+    };
   } finally {
     await api?.close();
     await db.drop();
@@ -131,12 +162,7 @@ async function measurePage(
   label: string,
 ): Promise<PageFigures> {
   const page = { limit: LISTING_PAGE_SIZE, beforeId: cursor };
-  const queryMs: number[] = [];
-  for (let i = 0; i <= runs; i++) {
-    const started = performance.now();
-    await listNewsletters(db.database.db, DEMO_TENANT, page);
-    if (i > 0) queryMs.push(performance.now() - started);
-  }
+  const query = await time(runs, () => listNewsletters(db.database.db, DEMO_TENANT, page));
 
   const url = `${apiUrl}/v1/newsletters?limit=${LISTING_PAGE_SIZE}${cursor === undefined ? '' : `&cursor=${cursor}`}`;
   const get = async () => {
@@ -185,7 +211,7 @@ async function measurePage(
   }
   return {
     label,
-    query: timings(queryMs),
+    query,
     http: timings(httpMs),
     worstStallMs,
     loopDelayMaxMs,
@@ -210,6 +236,17 @@ function watchStalls(everyMs: number): { stop(): number } {
       return Math.max(worst, performance.now() - last - everyMs);
     },
   };
+}
+
+/** `runs` timed calls of `fn` after one unmeasured warm-up call. */
+async function time(runs: number, fn: () => Promise<unknown>): Promise<Timings> {
+  const ms: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const started = performance.now();
+    await fn();
+    if (i > 0) ms.push(performance.now() - started);
+  }
+  return timings(ms);
 }
 
 function timings(values: number[]): Timings {
