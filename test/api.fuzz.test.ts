@@ -42,51 +42,56 @@ describe('fuzzing the API against its own OpenAPI description', () => {
   let tenant: string;
   const seeds: Record<string, string> = {};
 
-  before(async () => {
-    const installed = await run('bash', [SCRIPT, 'install']);
-    assert.equal(installed.code, 0, `schemathesis could not be installed:\n${installed.output}`);
-    await smtp.start();
-    sys = await startTestSystem({
-      dialect: 'sqlite',
-      smtpUrl: smtp.url,
-      env: { MAILROOM_IMPORT_MAX_BYTES: '65536' },
-    });
-    // A tenant of its own: workflow ids (send-<tenant>-<newsletter>) never meet those of an earlier run
-    // on the same Temporal server.
-    tenant = `fuzz-${crypto.randomBytes(4).toString('hex')}`;
-    const { db } = sys.db.database;
-    await createAudience(db, tenant, { subscribed: 5, unsubscribed: 1 });
-    const newsletters: { id: number }[] = [];
-    for (const subject of ['First', 'Second', 'Third'])
-      newsletters.push(await createNewsletter(db, { tenantId: tenant, subject, html: '<p>hello</p>' }));
-    apiKey = (await sys.user(tenant, 'fuzz@fuzz.test')).apiKey;
-    const client = apiClient(sys.url, apiKey);
-    assert.equal(newsletters[0]!.id, 1, 'scripts/schemathesis.toml names newsletter 1 in POST /v1/schedules bodies');
-
-    const schedule = async () => {
-      const created = await client.post('/v1/schedules', {
-        action: { type: 'export', newsletterId: newsletters[0]!.id },
-        cron: '0 0 1 1 *',
+  // Installing schemathesis into a cold cache can take minutes: more than the default per-test timeout.
+  before(
+    async () => {
+      const installed = await run('bash', [SCRIPT, 'install']);
+      assert.equal(installed.code, 0, `schemathesis could not be installed:\n${installed.output}`);
+      await smtp.start();
+      sys = await startTestSystem({
+        dialect: 'sqlite',
+        smtpUrl: smtp.url,
+        env: { MAILROOM_IMPORT_MAX_BYTES: '65536' },
       });
-      assert.equal(created.status, 201, created.text);
-      return created.body.id as string;
-    };
-    const exported = await client.post('/v1/exports', { newsletterId: newsletters[0]!.id });
-    assert.equal(exported.status, 202, exported.text);
-    const finished = await client.waitForTask(exported.body.taskId);
-    assert.equal(finished.status, 'COMPLETED', JSON.stringify(finished));
-    const contact = await db
-      .selectFrom('contacts')
-      .select('id')
-      .where('tenant_id', '=', tenant)
-      .executeTakeFirstOrThrow();
-    Object.assign(seeds, {
-      MAILROOM_FUZZ_SCHEDULE_ID: await schedule(),
-      MAILROOM_FUZZ_SCHEDULE_TO_DELETE: await schedule(),
-      MAILROOM_FUZZ_DOWNLOAD_TOKEN: new URL(finished.result.downloadUrl).pathname.split('/').at(-1)!,
-      MAILROOM_FUZZ_UNSUBSCRIBE_TOKEN: signUnsubscribeToken(tenant, contact.id, sys.settings.linkSecret),
-    });
-  });
+      // A tenant of its own: workflow ids (send-<tenant>-<newsletter>) never meet those of an earlier run
+      // on the same Temporal server.
+      tenant = `fuzz-${crypto.randomBytes(4).toString('hex')}`;
+      const { db } = sys.db.database;
+      await createAudience(db, tenant, { subscribed: 5, unsubscribed: 1 });
+      const newsletters: { id: number }[] = [];
+      for (const subject of ['First', 'Second', 'Third'])
+        newsletters.push(await createNewsletter(db, { tenantId: tenant, subject, html: '<p>hello</p>' }));
+      apiKey = (await sys.user(tenant, 'fuzz@fuzz.test')).apiKey;
+      const client = apiClient(sys.url, apiKey);
+      assert.equal(newsletters[0]!.id, 1, 'scripts/schemathesis.toml names newsletter 1 in POST /v1/schedules bodies');
+
+      const schedule = async () => {
+        const created = await client.post('/v1/schedules', {
+          action: { type: 'export', newsletterId: newsletters[0]!.id },
+          cron: '0 0 1 1 *',
+        });
+        assert.equal(created.status, 201, created.text);
+        return created.body.id as string;
+      };
+      const exported = await client.post('/v1/exports', { newsletterId: newsletters[0]!.id });
+      assert.equal(exported.status, 202, exported.text);
+      const finished = await client.waitForTask(exported.body.taskId);
+      assert.equal(finished.status, 'COMPLETED', JSON.stringify(finished));
+      const contact = await db
+        .selectFrom('contacts')
+        .select('id')
+        .where('tenant_id', '=', tenant)
+        .executeTakeFirstOrThrow();
+      Object.assign(seeds, {
+        MAILROOM_FUZZ_SCHEDULE_ID: await schedule(),
+        MAILROOM_FUZZ_SCHEDULE_TO_DELETE: await schedule(),
+        MAILROOM_FUZZ_DOWNLOAD_TOKEN: new URL(finished.result.downloadUrl).pathname.split('/').at(-1)!,
+        MAILROOM_FUZZ_UNSUBSCRIBE_TOKEN: signUnsubscribeToken(tenant, contact.id, sys.settings.linkSecret),
+      });
+    },
+    { timeout: 15 * 60_000 },
+  );
+
   after(async () => {
     // The schedules the fuzz created (and the two above) do not outlive the test on the shared server.
     if (sys) {
