@@ -35,6 +35,8 @@ const url = (protocols: string[]) =>
 
 const environment = z.object({
   PORT: port.default(3000),
+  HOST: z.string().min(1).max(255).optional(),
+  MAILROOM_API_METRICS_PORT: port.optional(),
   MAILROOM_DATA_DIR: z.string().min(1).default('./data'),
   PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
   TEMPORAL_ADDRESS: z
@@ -55,6 +57,15 @@ const environment = z.object({
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LINK_TTL: duration.default(ms('7d')),
   MAILROOM_EMAIL_RATE: z.coerce.number().positive().max(100_000).default(50),
+  MAILROOM_WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(100),
+  MAILROOM_FAIRNESS_WEIGHT: z.coerce.number().min(0.001).max(1000).default(1),
+  MAILROOM_LIMIT_EXPORTS: z.coerce.number().int().min(0).max(100_000).default(10),
+  MAILROOM_LIMIT_SENDS: z.coerce.number().int().min(0).max(100_000).default(3),
+  MAILROOM_LIMIT_IMPORTS: z.coerce.number().int().min(0).max(100_000).default(5),
+  MAILROOM_LIMIT_SCHEDULES: z.coerce.number().int().min(0).max(100_000).default(50),
+  MAILROOM_MIN_SCHEDULE_INTERVAL: duration.default(ms('15m')),
+  MAILROOM_LIMIT_EXPORT_BYTES: z.coerce.number().int().min(0).default(5_000_000_000),
+  MAILROOM_LIMIT_EVENT_STREAMS: z.coerce.number().int().min(0).max(10_000).default(10),
   MAILROOM_SEND_BATCHES_PER_RUN: z.coerce.number().int().min(1).max(10_000).default(200),
   MAILROOM_DEMO_CONTACTS: z.coerce.number().int().min(0).max(10_000_000).default(500_000),
   MAILROOM_WORKER_HEALTH_PORT: port.optional(),
@@ -95,6 +106,10 @@ const settingsSchema = environment.transform((e, ctx) => {
   return {
     /** HTTP port of the API. @defaultValue 3000 */
     port: e.PORT,
+    /** Address the API listens on. @defaultValue every interface; `127.0.0.1` under `mailroom dev` */
+    host: e.HOST,
+    /** Port of the API's `/metrics`, on its own listener, never the public one; unset serves none. */
+    apiMetricsPort: e.MAILROOM_API_METRICS_PORT,
     /** Embedded state: SQLite file, outbox, export files, link secret. @defaultValue `./data` */
     dataDir,
     /** Origin put in emailed links. @defaultValue `http://localhost:$PORT` */
@@ -123,6 +138,8 @@ const settingsSchema = environment.transform((e, ctx) => {
     linkTtlMs: e.LINK_TTL,
     /** Emails per second, all workers together. @defaultValue 50 */
     emailRate: e.MAILROOM_EMAIL_RATE,
+    /** Activities one worker process runs at once on each task queue. @defaultValue 100 */
+    workerActivitySlots: e.MAILROOM_WORKER_ACTIVITY_SLOTS,
     /** Batches a send's workflow run handles before it continues as new (history size). @defaultValue 200 */
     sendBatchesPerRun: e.MAILROOM_SEND_BATCHES_PER_RUN,
     /** Contacts of the demo tenant that `mailroom dev` seeds into an empty database. @defaultValue 500000 */
@@ -139,11 +156,34 @@ const settingsSchema = environment.transform((e, ctx) => {
     digestCron: e.MAILROOM_DIGEST_CRON,
     /** IANA time zone of the digest's crontab and of its "yesterday". @defaultValue `UTC` */
     digestTimezone: e.MAILROOM_DIGEST_TIMEZONE,
+    /**
+     * Every tenant's limits unless `mailroom tenants set-limits` overrides them for one. Tasks count while
+     * running or queued, per tenant and kind; a start past a limit is 429.
+     */
+    limits: {
+      /** Share of task dispatch and of the email rate against other tenants. @defaultValue 1 */
+      fairnessWeight: e.MAILROOM_FAIRNESS_WEIGHT,
+      /** @defaultValue 10 */
+      exports: e.MAILROOM_LIMIT_EXPORTS,
+      /** @defaultValue 3 */
+      sends: e.MAILROOM_LIMIT_SENDS,
+      /** @defaultValue 5 */
+      imports: e.MAILROOM_LIMIT_IMPORTS,
+      /** Schedules per tenant. @defaultValue 50 */
+      schedules: e.MAILROOM_LIMIT_SCHEDULES,
+      /** Shortest time between two runs of a schedule, `every` or cron. @defaultValue 15 minutes */
+      minScheduleIntervalMs: e.MAILROOM_MIN_SCHEDULE_INTERVAL,
+      /** Bytes of export files kept per tenant until their links expire. @defaultValue 5 GB */
+      exportBytes: e.MAILROOM_LIMIT_EXPORT_BYTES,
+      /** Live progress streams open at once per user (per API process). @defaultValue 10 */
+      eventStreams: e.MAILROOM_LIMIT_EVENT_STREAMS,
+    },
     production,
   };
 });
 
 export type Settings = z.output<typeof settingsSchema>;
+export type TenantLimits = Settings['limits'];
 
 /** Parses the environment; throws a SettingsError whose message is one line naming the variable. */
 export function loadSettings(env: Env = process.env): Settings {

@@ -175,7 +175,7 @@ for (const dialect of DIALECTS) {
       assert.equal(json.status, 415);
       assert.equal(json.body.error.code, 'unsupported_media_type');
       assert.equal((await importCsv(alice, 'a@b.co', { 'Content-Type': 'text/plain' })).status, 415);
-      assert.equal((await importCsv(alice, 'a@b.co', { 'Content-Type': 'text/csv; charset=latin1' })).status, 415);
+      assert.equal((await importCsv(alice, 'a@b.co', { 'Content-Type': 'text/csv; charset=klingon' })).status, 415);
 
       const big = 'x@example.com,A,B\n'.repeat(Math.ceil((MAX_BYTES + 1) / 18));
       const declared = await importCsv(alice, big);

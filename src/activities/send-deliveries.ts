@@ -1,6 +1,5 @@
 import { ApplicationFailure, CancelledFailure, Context, log } from '@temporalio/activity';
 import { findNewsletter, type Newsletter } from '../db/queries/newsletters';
-import { reserveSlots } from '../db/queries/rate-limits';
 import {
   commitDeliveryLedger,
   listUnsentDeliveries,
@@ -22,12 +21,11 @@ import {
 import type { SendCounts, TaskOwner } from '../shared/contracts';
 import { signUnsubscribeToken } from '../storage/unsubscribe-links';
 import type { ActivityDeps } from './deps';
+import { FairEmailSlots } from './email-slots';
 import { NewsletterNotFound } from './errors';
 
 /** A delivery that keeps failing transiently is given up after this many attempts. */
 export const MAX_DELIVERY_ATTEMPTS = 12;
-/** The rate limiter's stream: every worker sending through this database shares it. */
-const RATE_KEY = 'smtp';
 
 export interface DeliveryBatch extends TaskOwner {
   newsletterId: number;
@@ -74,9 +72,8 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
       // Waits (for the rate, for a free connection) are long: a heartbeat a second shows the worker lives.
       const beating = setInterval(() => context.heartbeat(counts), 1_000);
       try {
-        const interval = 1000 / settings.emailRate;
-        const windowStart = await reserveSlots(database, RATE_KEY, toSend.length, settings.emailRate);
-        const slotOf = (i: number) => windowStart + i * interval;
+        // The tenant's share of the email rate, among the tenants sending now (weighted).
+        const slots = await FairEmailSlots.forTenant(database, batch.tenantId, settings.limits, settings.emailRate);
         const ledger = new DeliveryLedger(database, batch.newsletterId, domain);
         const trouble: { transient?: string; connection?: string } = {};
         const stopped = () => signal.aborted || trouble.connection !== undefined;
@@ -91,13 +88,14 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
               const i = next++;
               if (i >= toSend.length) break;
               const delivery = toSend[i]!;
-              if (holding && slotOf(i) > Date.now()) {
+              const at = await slots.take();
+              if (holding && at > Date.now()) {
                 // Idle until the slot: the last outcome is committed first, and the connection handed back.
                 await ledger.commit();
                 connections.release();
                 holding = false;
               }
-              await sleepUntil(slotOf(i), signal);
+              await sleepUntil(at, signal);
               if (!holding) {
                 await connections.acquire(signal);
                 holding = true;

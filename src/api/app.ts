@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ExportService } from '../services/exports';
 import { ImportService } from '../services/imports';
+import { LimitService } from '../services/limits';
 import { ScheduleService } from '../services/schedules';
 import { SendService } from '../services/sends';
 import { TaskService } from '../services/tasks';
@@ -23,34 +24,38 @@ export type { ApiDeps } from './deps';
 
 /** The services behind the routes, built once from the process's dependencies. */
 function buildServices({ database, temporal, settings, files }: ApiDeps): ApiServices {
-  const tasks = new TaskService(database.db, temporal, settings.taskQueue);
+  const limits = new LimitService(database.db, settings.limits);
+  const tasks = new TaskService(database, temporal, limits, settings.taskQueue);
   return {
     tasks,
-    exports: new ExportService(database.db, tasks, settings),
+    limits,
+    exports: new ExportService(database.db, tasks, limits, settings),
     imports: new ImportService(tasks, files.importFiles),
     sends: new SendService(database.db, tasks, settings),
-    schedules: new ScheduleService(database.db, temporal, settings),
+    schedules: new ScheduleService(database.db, temporal, limits, settings),
   };
 }
 
 /** The HTTP API, without a listener: tests start it on port 0 with real dependencies. */
-export function createApp(deps: ApiDeps): Express {
+export function createApp(deps: ApiDeps, metrics = new Registry()): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   const services = buildServices(deps);
-  const metrics = new Registry();
+  // Served by `startApi` on MAILROOM_API_METRICS_PORT, never on this public app.
   collectDefaultMetrics({ register: metrics });
 
   app.use(healthRoutes(deps));
-  app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', metrics.contentType).send(await metrics.metrics());
-  });
   app.use(downloadRoutes(deps));
   app.use(unsubscribeRoutes(deps));
   app.use(openApiRoutes());
 
-  app.use('/v1', express.json({ limit: '2mb' }), requireApiKey(deps.database.db));
+  // The key first: a request without a valid one is refused before its body is read. An import's body is
+  // its route's alone (CSV streamed to a file), so a JSON one there is a 415 from the route, never parsed.
+  const json = express.json({ limit: '2mb' });
+  app.use('/v1', requireApiKey(deps.database.db), (req, res, next) =>
+    req.path === '/contacts/import' ? next() : json(req, res, next),
+  );
   app.use(newsletterRoutes(deps, services));
   app.use(exportRoutes(services));
   app.use(contactRoutes(deps, services));

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/schema';
 import type { ExportService } from '../services/exports';
 import type { ImportService } from '../services/imports';
+import type { LimitService } from '../services/limits';
 import type { ScheduleService } from '../services/schedules';
 import type { SendService } from '../services/sends';
 import type { TaskService } from '../services/tasks';
@@ -21,6 +22,7 @@ export interface ApiDeps {
     | 'sseHeartbeatMs'
     | 'emailRate'
     | 'sendBatchesPerRun'
+    | 'limits'
   >;
   database: Database;
   temporal: Client;
@@ -31,6 +33,7 @@ export interface ApiDeps {
 /** The services the routes call; `createApp` builds them from the deps. */
 export interface ApiServices {
   tasks: TaskService;
+  limits: LimitService;
   exports: ExportService;
   imports: ImportService;
   sends: SendService;

@@ -1,6 +1,13 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { DomainError, IdempotencyConflict, InvalidField, NotFound, StateConflict } from '../services/errors';
+import {
+  DomainError,
+  IdempotencyConflict,
+  InvalidField,
+  LimitExceeded,
+  NotFound,
+  StateConflict,
+} from '../services/errors';
 
 /** An answer to the client: status, a stable code, and a message that names the problem. */
 export class HttpError extends Error {
@@ -9,6 +16,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** More named fields of the error body, and headers of the answer (e.g. a 429's limit and Retry-After). */
+    readonly more: { fields?: Record<string, unknown>; headers?: Record<string, string> } = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -29,6 +38,12 @@ function statusOf(error: DomainError): number {
 
 function asHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
+  if (error instanceof LimitExceeded) {
+    return new HttpError(429, error.code, error.message, undefined, {
+      fields: { limit: error.limit, max: error.max },
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+    });
+  }
   if (error instanceof DomainError) return new HttpError(statusOf(error), error.code, error.message);
   const e = error as { type?: string; status?: number; expose?: boolean; message?: string } | undefined;
   if (e?.type === 'entity.parse.failed')
@@ -40,16 +55,40 @@ function asHttpError(error: unknown): HttpError | undefined {
   return undefined;
 }
 
+/**
+ * The client went away mid-request (a download stopped, an upload abandoned, a stream closed): its own
+ * doing, not a fault of ours. Told by its socket being gone, not by an error code, which a database or
+ * Temporal connection could raise too while the client still waits for an answer.
+ */
+const clientGone = (req: Request, res: Response): boolean => req.socket.destroyed || res.destroyed;
+
+/** A path as logged: the signed tokens of links are credentials and stay out of logs. */
+const loggedPath = (path: string) => path.replace(/^\/(downloads|unsubscribe)\/[^/]+/, '/$1/…');
+
 /** Every error leaves as `{error:{code,message}}`; a real fault is logged and never shows its stack. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
+    if (clientGone(req, res)) {
+      const e = error as { code?: unknown; message?: unknown } | undefined;
+      const reason = String(e?.code ?? e?.message ?? 'closed');
+      logger.debug({ method: req.method, path: loggedPath(req.path), reason }, 'client disconnected');
+      return void res.destroy();
+    }
     const known = asHttpError(error);
     if (!known) logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     const status = known?.status ?? 500;
     const body = known
-      ? { code: known.code, message: known.message, ...(known.details === undefined ? {} : { details: known.details }) }
+      ? {
+          code: known.code,
+          message: known.message,
+          ...known.more.fields,
+          ...(known.details === undefined ? {} : { details: known.details }),
+        }
       : { code: 'internal', message: 'internal server error' };
     if (res.headersSent) return void res.end();
-    res.status(status).json({ error: body });
+    res
+      .status(status)
+      .set(known?.more.headers ?? {})
+      .json({ error: body });
   };
 }

@@ -4,6 +4,7 @@ import { createTenant, createUser, migrate, seed } from './commands/admin';
 import { api } from './commands/api';
 import { dev } from './commands/dev';
 import { schedulesSync } from './commands/schedules';
+import { LIMIT_OPTIONS, setLimits, showTenant } from './commands/tenants';
 import { worker } from './commands/worker';
 
 const program = new Command('mailroom').description('Background tasks of the emailing SaaS, on Temporal.');
@@ -20,12 +21,14 @@ program
   .description('create the demo tenant deterministically (same N, same rows)')
   .option('--contacts <n>', 'number of contacts and deliveries', '500000')
   .action(action(seed));
-program
-  .command('tenants')
-  .description('manage tenants')
-  .command('create <slug>')
-  .description('create a tenant; does nothing if it exists')
-  .action(action(createTenant));
+const tenants = program.command('tenants').description('manage tenants');
+tenants.command('create <slug>').description('create a tenant; does nothing if it exists').action(action(createTenant));
+const setLimitsCommand = tenants
+  .command('set-limits <slug>')
+  .description('override limits of one tenant ("default" puts one back); prints the limits in force');
+for (const { flag, describe } of LIMIT_OPTIONS) setLimitsCommand.option(`--${flag} <value>`, describe);
+setLimitsCommand.action(action(setLimits));
+tenants.command('show <slug>').description("a tenant's limits in force and its usage").action(action(showTenant));
 program
   .command('users')
   .description('manage users')

@@ -3,6 +3,7 @@ import type { Database } from './schema';
 import { initialSchema } from './migrations/001-initial';
 import { sendsSchema } from './migrations/002-sends';
 import { schedulesSchema } from './migrations/003-schedules';
+import { tenantLimitsSchema } from './migrations/004-tenant-limits';
 import { recipientCountsSchema } from './migrations/005-recipient-counts';
 
 /** Migrations live in code (not read from a folder) so the compiled and the tsx-run CLI see the same list. */
@@ -13,6 +14,7 @@ function provider(database: Database): MigrationProvider {
         '001-initial': initialSchema(database.dialect),
         '002-sends': sendsSchema(),
         '003-schedules': schedulesSchema(),
+        '004-tenant-limits': tenantLimitsSchema(),
         '005-recipient-counts': recipientCountsSchema(database.dialect),
       };
     },

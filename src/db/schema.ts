@@ -108,6 +108,8 @@ export interface TaskTable {
   idempotency_key: string | null;
   request_hash: string | null;
   created_at: string;
+  /** Set when the task's workflow closed (its last notification, or an observed close); NULL while open. */
+  closed_at?: string | null;
 }
 
 /** Emails that must go out once: the key is fixed per purpose (e.g. one per export task). */
@@ -135,9 +137,26 @@ export interface ScheduleTable {
 export interface RateLimitTable {
   key: string;
   next_at_ms: number;
+  /** A tenant's weight in a shared stream (`email:<tenant>` rows); NULL for a stream of its own. */
+  weight?: number | null;
+}
+
+/** A tenant's own limits; a NULL column takes the default from settings. */
+export interface TenantLimitsTable {
+  tenant_id: string;
+  fairness_weight: number | null;
+  exports: number | null;
+  sends: number | null;
+  imports: number | null;
+  schedules: number | null;
+  min_schedule_interval_ms: number | null;
+  export_bytes: number | null;
+  event_streams: number | null;
+  updated_at: string;
 }
 
 export interface DatabaseSchema {
+  tenant_limits: TenantLimitsTable;
   rate_limits: RateLimitTable;
   tenants: TenantTable;
   users: UserTable;

@@ -19,9 +19,14 @@ const MAX_NAME = 200;
 // ASCII addresses as mail servers accept them: a dot-atom local part, a domain of labels and a TLD.
 const EMAIL =
   /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
-// Control characters are exactly what this pattern is for.
+// Control characters (C0 but tab and line breaks, DEL, C1) are exactly what this pattern is for.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+// Half of a UTF-16 surrogate pair: not Unicode text, and refused by PostgreSQL.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** Text a contact field may hold on both databases: no control character (NUL included), no lone surrogate. */
+const fieldProblem = (value: string): string | undefined =>
+  CONTROL.test(value) ? 'control characters' : LONE_SURROGATE.test(value) ? 'invalid Unicode text' : undefined;
 
 const NAMES: Record<keyof ContactColumns, string[]> = {
   email: ['email', 'emailaddress', 'mail', 'courriel'],
@@ -59,12 +64,16 @@ export function headerColumns(record: string[]): ContactColumns | undefined {
 export function readContact(record: string[], columns: ContactColumns): ContactRow {
   const email = (record[columns.email] ?? '').trim().toLowerCase();
   if (email === '') return { ok: false, reason: 'the email address is missing' };
+  // Never echoed: a reason is stored and shown, so it carries no NUL or broken text of its own.
+  const emailProblem = fieldProblem(email);
+  if (emailProblem) return { ok: false, reason: `the email address contains ${emailProblem}` };
   if (!isEmail(email)) return { ok: false, reason: `"${clip(email)}" is not a valid email address` };
   const name = (index: number | undefined, label: string): string | { reason: string } | undefined => {
     if (index === undefined || index >= record.length) return undefined;
     const value = record[index]!.trim();
     if (value.length > MAX_NAME) return { reason: `the ${label} is longer than ${MAX_NAME} characters` };
-    if (CONTROL.test(value)) return { reason: `the ${label} contains control characters` };
+    const problem = fieldProblem(value);
+    if (problem) return { reason: `the ${label} contains ${problem}` };
     return value;
   };
   const firstName = name(columns.firstName, 'first name');
@@ -74,4 +83,8 @@ export function readContact(record: string[], columns: ContactColumns): ContactR
   return { ok: true, email, firstName, lastName };
 }
 
-const clip = (text: string) => (text.length > 60 ? `${text.slice(0, 57)}...` : text);
+/** At most 60 characters, cut between code points (never through a surrogate pair). */
+const clip = (text: string) => {
+  const chars = Array.from(text);
+  return chars.length > 60 ? `${chars.slice(0, 57).join('')}...` : text;
+};

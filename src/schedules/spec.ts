@@ -72,3 +72,26 @@ export function toScheduleSpec(recurrence: Recurrence): {
   // An interval counts from the epoch, so a zone changes nothing; kept for describe() to show it.
   return { intervals: [{ every }], timezone };
 }
+
+/**
+ * The shortest time between two runs of a recurrence: the interval itself, or for a crontab the smallest
+ * gap between its next runs over a year from `from` (in UTC: a zone shifts runs, not their spacing,
+ * except at a DST change, which only lengthens or shortens one gap by the shift).
+ */
+export function shortestGapMs(recurrence: Recurrence, from = new Date()): number {
+  if (recurrence.cron === undefined) return intervalMs(recurrence.every ?? '') ?? 0;
+  const runs = CronExpressionParser.parse(normaliseCron(recurrence.cron), {
+    tz: 'UTC',
+    currentDate: from,
+    endDate: new Date(from.getTime() + MAX_INTERVAL_MS),
+  });
+  let shortest = Number.POSITIVE_INFINITY;
+  let previous: number | undefined;
+  // Enough runs to cover every minute and hour pattern; a crontab repeats within a year.
+  for (let i = 0; i < 2_000 && runs.hasNext(); i++) {
+    const at = runs.next().getTime();
+    if (previous !== undefined) shortest = Math.min(shortest, at - previous);
+    previous = at;
+  }
+  return shortest;
+}

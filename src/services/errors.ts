@@ -74,3 +74,16 @@ export class ScheduleMissing extends StateConflict {
     super('this schedule no longer exists in Temporal; delete it and create it again');
   }
 }
+
+/** A tenant's quota is used up: nothing was started or written; `retryAfterSeconds` says when to try. */
+export class LimitExceeded extends DomainError {
+  readonly code = 'limit_exceeded';
+  constructor(
+    readonly limit: string,
+    readonly max: number,
+    readonly retryAfterSeconds: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

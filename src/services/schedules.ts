@@ -10,8 +10,9 @@ import {
   updateOwnSchedule,
 } from '../db/queries/schedules';
 import { now, type DatabaseSchema, type ScheduleTable } from '../db/schema';
-import { toScheduleSpec } from '../schedules/spec';
+import { shortestGapMs, toScheduleSpec } from '../schedules/spec';
 import {
+  TASK_PRIORITY,
   workflowIds,
   TaskKindKey,
   TenantIdKey,
@@ -19,11 +20,13 @@ import {
   type ExportNewsletterStatsInput,
   type TaskOwner,
 } from '../shared/contracts';
-import type { Settings } from '../settings';
+import type { Settings, TenantLimits } from '../settings';
 import { exportNewsletterStats } from '../workflows/export-newsletter-stats';
 import type { ScheduleList, ScheduleView } from '../shared/views';
 import type { Caller } from './caller';
 import { InvalidField, NotFound, ScheduleMissing, ScheduleRunInProgress } from './errors';
+import type { LimitService } from './limits';
+import { fairnessDetails } from './tasks';
 import { decodePageCursor, encodePageCursor } from './page-cursor';
 
 /** What a schedule runs and when: exactly one of `cron` and `every`. */
@@ -53,12 +56,16 @@ export class ScheduleService {
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     private readonly temporal: Client,
+    private readonly limits: LimitService,
     private readonly settings: Pick<Settings, 'taskQueue' | 'linkTtlMs'>,
   ) {}
 
   /** The row first, then the schedule: a crash in between leaves a visible MISSING row, never a hidden schedule. */
   async create(owner: Caller, body: ScheduleDefinition): Promise<ScheduleView> {
+    const limits = await this.limits.of(owner.tenantId);
+    checkSpacing(body, limits);
     const subject = await this.newsletterSubject(owner, body.action.newsletterId);
+    await this.limits.checkScheduleCount(owner.tenantId, limits);
     const at = now();
     const row: ScheduleTable = {
       id: `sched-${crypto.randomBytes(8).toString('hex')}`,
@@ -76,7 +83,7 @@ export class ScheduleService {
     try {
       await this.temporal.schedule.create({
         scheduleId: row.id,
-        ...this.definition(row, owner, subject),
+        ...this.definition(row, owner, subject, limits),
         memo: { tenantId: owner.tenantId, userId: owner.userId, userEmail: owner.email, kind: 'export' },
       });
     } catch (error) {
@@ -114,8 +121,10 @@ export class ScheduleService {
       timezone: patch.timezone === undefined ? current.timezone : patch.timezone,
       updated_at: now(),
     };
+    const limits = await this.limits.of(owner.tenantId);
+    if (patch.cron !== undefined || patch.every !== undefined) checkSpacing(patch, limits);
     const subject = await this.newsletterSubject(owner, next.newsletter_id);
-    const definition = this.definition(next, owner, subject);
+    const definition = this.definition(next, owner, subject, limits);
     try {
       await this.temporal.schedule.getHandle(id).update((described) => ({
         ...definition,
@@ -183,7 +192,12 @@ export class ScheduleService {
   }
 
   /** Everything Temporal needs to start each run as an ordinary export of the owner's. */
-  private definition(row: ScheduleTable, owner: Caller, subject: string): Omit<ScheduleOptions, 'scheduleId'> {
+  private definition(
+    row: ScheduleTable,
+    owner: Caller,
+    subject: string,
+    limits: TenantLimits,
+  ): Omit<ScheduleOptions, 'scheduleId'> {
     const input: ExportNewsletterStatsInput = {
       tenantId: row.tenant_id,
       userId: row.user_id,
@@ -210,6 +224,16 @@ export class ScheduleService {
         args: [input],
         typedSearchAttributes: searchAttributes,
         staticSummary: `Scheduled export of "${subject}" (newsletter ${row.newsletter_id}) for ${owner.email}, schedule ${row.id}`,
+        staticDetails: fairnessDetails(row.tenant_id, limits.fairnessWeight, TASK_PRIORITY.export),
+        // Runs are dispatched like the owner's other exports. The SDK's option type omits `priority`,
+        // though it sends it (schedule-helpers compiles it): hence the spread of a plain object.
+        ...{
+          priority: {
+            priorityKey: TASK_PRIORITY.export,
+            fairnessKey: row.tenant_id,
+            fairnessWeight: limits.fairnessWeight,
+          },
+        },
       },
       policies: { overlap: 'SKIP', catchupWindow: CATCHUP_WINDOW },
       // Operators find a tenant's or a user's schedules in the Web UI by these.
@@ -250,6 +274,18 @@ export class ScheduleService {
       ...stamps,
     };
   }
+}
+
+/** A recurrence that fires more often than the tenant's minimum is the client's 400, naming its field. */
+function checkSpacing(recurrence: { cron?: string; every?: string }, limits: TenantLimits): void {
+  const gap = shortestGapMs(recurrence);
+  if (gap >= limits.minScheduleIntervalMs) return;
+  const field = recurrence.cron !== undefined ? 'cron' : 'every';
+  const minutes = Math.ceil(limits.minScheduleIntervalMs / 60_000);
+  throw new InvalidField(
+    field,
+    `runs must be at least ${minutes} minutes apart; this one runs every ${Math.round(gap / 1000)} s at times`,
+  );
 }
 
 /** Temporal checks a spec again when it is written; what it refuses is the client's 400, not our 500. */

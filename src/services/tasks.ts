@@ -7,12 +7,21 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { TypedSearchAttributes, type Workflow } from '@temporalio/common';
-import type { Kysely } from 'kysely';
 import { addNotification } from '../db/queries/notifications';
-import { deleteTask, findOwnTask, findTaskByIdempotencyKey, listOwnTasks, recordTask } from '../db/queries/tasks';
-import { now, type DatabaseSchema, type TaskTable } from '../db/schema';
 import {
+  deleteTask,
+  findOwnTask,
+  findTaskByIdempotencyKey,
+  listOpenTaskIds,
+  listOwnTasks,
+  markTaskClosed,
+  recordTaskWithin,
+} from '../db/queries/tasks';
+import { now, type Database, type TaskTable } from '../db/schema';
+import {
+  ErrorType,
   progressQuery,
+  TASK_PRIORITY,
   TaskKindKey,
   TenantIdKey,
   UserIdKey,
@@ -23,7 +32,9 @@ import {
 } from '../shared/contracts';
 import { rootCause } from '../shared/failures';
 import type { TaskList, TaskView } from '../shared/views';
-import { IdempotencyConflict, NotFound, TaskAlreadyClosed } from './errors';
+import { failureReason } from '../workflows/failure-reason';
+import { IdempotencyConflict, LimitExceeded, NotFound, TaskAlreadyClosed } from './errors';
+import { TASK_LIMIT, type LimitService } from './limits';
 import { decodePageCursor, encodePageCursor } from './page-cursor';
 
 /** One task to start: the workflow function itself types its arguments. */
@@ -48,16 +59,22 @@ export interface StartedTask {
 
 /** Starts, finds and describes the workflows behind the API's tasks. */
 export class TaskService {
+  private readonly db: Database['db'];
+
   constructor(
-    private readonly db: Kysely<DatabaseSchema>,
+    private readonly database: Database,
     private readonly temporal: Client,
+    private readonly limits: LimitService,
     private readonly taskQueue: string,
-  ) {}
+  ) {
+    this.db = database.db;
+  }
 
   /**
    * Starts a task once per idempotency key: the same key and request give the same task, the same key
    * with another request is an IdempotencyConflict. The ownership row is written before the workflow
-   * starts, so every workflow is visible to its owner.
+   * starts, so every workflow is visible to its owner, and only while the tenant is within its limit of
+   * open tasks of that kind (LimitExceeded). The workflow carries the tenant as its fairness key.
    */
   async start<W extends Workflow>(start: TaskStart<W>): Promise<StartedTask> {
     const requestHash = crypto
@@ -80,7 +97,8 @@ export class TaskService {
       const existing = await findTaskByIdempotencyKey(this.db, start.owner, start.idempotencyKey);
       if (existing) return { task: sameRequest(existing, requestHash), created: false };
     }
-    await recordTask(this.db, task);
+    const limits = await this.limits.of(start.owner.tenantId);
+    await this.recordWithinLimit(task, limits[TASK_LIMIT[start.kind]]);
     const recorded = await findOwnTask(this.db, start.owner, task.id);
     if (!recorded) {
       // Lost a race on the idempotency key with a different request.
@@ -101,6 +119,12 @@ export class TaskService {
           { key: TaskKindKey, value: start.kind },
         ]),
         staticSummary: start.summary,
+        priority: {
+          priorityKey: TASK_PRIORITY[start.kind],
+          fairnessKey: start.owner.tenantId,
+          fairnessWeight: limits.fairnessWeight,
+        },
+        staticDetails: fairnessDetails(start.owner.tenantId, limits.fairnessWeight, TASK_PRIORITY[start.kind]),
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
@@ -109,6 +133,31 @@ export class TaskService {
       }
     }
     return { task: recorded, created: recorded.created_at === task.created_at };
+  }
+
+  /**
+   * Records the task if its tenant has fewer open tasks of the kind than `max`. At the limit, tasks whose
+   * close went unrecorded (a crash before their last notification) are checked in Temporal once first.
+   */
+  private async recordWithinLimit(task: TaskTable, max: number): Promise<void> {
+    if (await recordTaskWithin(this.database, task, max)) return;
+    for (const id of await listOpenTaskIds(this.db, task.tenant_id, task.kind)) {
+      const description = await this.handle(id)
+        .describe()
+        .catch((error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) return undefined;
+          throw error;
+        });
+      if (!description || toTaskStatus(description.status.name) !== 'RUNNING') await markTaskClosed(this.db, id);
+    }
+    if (await recordTaskWithin(this.database, task, max)) return;
+    throw new LimitExceeded(
+      TASK_LIMIT[task.kind],
+      max,
+      30,
+      `this tenant already has ${max} ${task.kind} task${max === 1 ? '' : 's'} running or queued, its limit; ` +
+        'try again when one has finished',
+    );
   }
 
   /** The caller's task row: NotFound for another user's, exactly as for an unknown id. */
@@ -176,6 +225,8 @@ export class TaskService {
     if (status === 'RUNNING') {
       return { ...base, status, progress: await queryProgress(handle) };
     }
+    // Normally recorded by the task's last notification; this covers a close that skipped it.
+    if (!task.closed_at) await markTaskClosed(this.db, task.id);
     try {
       const result = (await handle.result()) as TaskView['result'];
       return { ...base, status, closedAt, result, progress: finishedProgress(result) };
@@ -184,7 +235,12 @@ export class TaskService {
         { type?: string; message?: string } | undefined;
       const predicate = CLOSED_WITHOUT_FAILURE[status];
       const code = cause?.type ?? status.toLowerCase();
-      const message = predicate ? `the task ${predicate}` : (cause?.message ?? (error as Error).message);
+      // A reason in words: the failure's own text (paths, SQL, stacks) stays in the logs and in Temporal.
+      const message = predicate
+        ? `the task ${predicate}`
+        : cause?.type === ErrorType.ImportFileMalformed && cause.message
+          ? cause.message
+          : failureReason(error);
       if (status === 'TERMINATED' || status === 'TIMED_OUT') {
         // No workflow code ran to say so: the task's one notification is written here, once.
         await addNotification(this.db, {
@@ -204,6 +260,11 @@ export class TaskService {
       };
     }
   }
+}
+
+/** Shown in the Web UI beside the summary: how the task is dispatched against other tenants' work. */
+export function fairnessDetails(tenantId: string, weight: number, priorityKey: number): string {
+  return `Fairness key ${tenantId} (weight ${weight}), priority ${priorityKey} (1 runs first, 5 last)`;
 }
 
 function sameRequest(existing: TaskTable, requestHash: string): TaskTable {

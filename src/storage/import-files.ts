@@ -37,9 +37,16 @@ export class ImportFiles {
 
   /**
    * Streams a request body to a new file, never holding more than one chunk in memory, and stops as soon
-   * as it passes `maxBytes` (UploadTooLarge). The file appears under its key only once complete.
+   * as it passes `maxBytes` (UploadTooLarge; the limit, size and hash are of the bytes received). The file
+   * appears under its key only once complete.
    */
-  async receive(tenantId: string, body: Readable, maxBytes: number): Promise<ReceivedUpload> {
+  async receive(
+    tenantId: string,
+    body: Readable,
+    maxBytes: number,
+    /** Turns the body into the stored text (e.g. its charset into UTF-8); its error refuses the upload. */
+    decode?: () => Transform,
+  ): Promise<ReceivedUpload> {
     const fileKey = this.fileKey(tenantId, crypto.randomBytes(16).toString('hex'));
     const final = this.resolve(fileKey);
     const part = `${final}.part`;
@@ -58,7 +65,8 @@ export class ImportFiles {
     const out = fs.createWriteStream(part, { fd: await fs.promises.open(part, 'wx') });
     try {
       // The body is not destroyed on failure: the API still answers 413 on the same connection.
-      await pipeline(body.iterator({ destroyOnReturn: false }), meter, out);
+      const source = body.iterator({ destroyOnReturn: false });
+      await (decode ? pipeline(source, meter, decode(), out) : pipeline(source, meter, out));
       await fs.promises.rename(part, final);
     } catch (error) {
       await fs.promises.rm(part, { force: true });

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../shared/contracts';
 
+/** Server settings mailroom relies on; `deploy/temporal/dynamicconfig/mailroom.yaml` sets the same for compose. */
+export const FAIRNESS_DYNAMIC_CONFIG = ['matching.enableFairness=true'];
+
 export interface DevServerOptions {
   cliPath: string;
   /** SQLite file of the server's state; it survives restarts. */
@@ -44,6 +47,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
   for (const name of CUSTOM_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=Keyword`);
+  // Tenants share task queues fairly (fairness keys on every start and activity): see DESIGN.md.
+  for (const setting of FAIRNESS_DYNAMIC_CONFIG) args.push('--dynamic-config-value', setting);
 
   const log = fs.openSync(options.logFile, 'a');
   const child = spawn(options.cliPath, args, { stdio: ['ignore', log, log] });

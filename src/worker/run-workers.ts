@@ -34,7 +34,12 @@ export interface RunningWorkers {
 export async function runWorkers(settings: Settings, deps: ActivityDeps, logger: Logger): Promise<RunningWorkers> {
   installRuntime(logger);
   const connection: NativeConnection = await connectWorker(settings);
-  const common = { connection, namespace: settings.temporalNamespace, shutdownGraceTime: '10 seconds' } as const;
+  const common = {
+    connection,
+    namespace: settings.temporalNamespace,
+    shutdownGraceTime: '10 seconds',
+    maxConcurrentActivityTaskExecutions: settings.workerActivitySlots,
+  } as const;
   const main = await Worker.create({
     ...common,
     taskQueue: settings.taskQueue,

@@ -2,6 +2,7 @@ import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@tempo
 import type { EmailQueueActivities, MainActivities } from '../activities';
 import {
   emailTaskQueue,
+  PRIORITY,
   progressQuery,
   ScheduledStartTimeKey,
   type DailyDigestInput,
@@ -35,6 +36,8 @@ export async function dailyDigest(
     ...EMAIL,
     heartbeatTimeout: '30 seconds',
     taskQueue: emailTaskQueue(info.taskQueue),
+    // Transactional: never held behind campaign batches.
+    priority: { priorityKey: PRIORITY.interactive },
   });
   const limit = input.batchSize ?? DEFAULT_BATCH;
 

@@ -13,6 +13,7 @@ import type { EmailQueueActivities, MainActivities } from '../activities';
 import {
   emailTaskQueue,
   pauseSignal,
+  PRIORITY,
   progressQuery,
   resumeSignal,
   type ContactRange,
@@ -46,14 +47,21 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
   const quick = proxyActivities<MainActivities>(QUICK);
   const long = proxyActivities<MainActivities>(LONG);
   // A batch waits for its rate-limit window and may meet an SMTP outage: retried with backoff for longer.
-  const email = proxyActivities<EmailQueueActivities>({
+  // Campaign priority: a user's export or another sender's summary never waits behind these batches.
+  const campaign = proxyActivities<EmailQueueActivities>({
     ...EMAIL,
     taskQueue: emailTaskQueue(info.taskQueue),
+    priority: { priorityKey: PRIORITY.campaign },
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout: '10 seconds',
     retry: { ...EMAIL.retry, maximumInterval: '30 seconds', maximumAttempts: 40 },
     // On cancel, wait until in-flight batches stop, so nothing is sent after the rest is marked cancelled.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  const transactional = proxyActivities<EmailQueueActivities>({
+    ...EMAIL,
+    taskQueue: emailTaskQueue(info.taskQueue),
+    priority: { priorityKey: PRIORITY.interactive },
   });
   const owner = { tenantId: input.tenantId, userId: input.userId };
   const state: SendState = carried ?? {
@@ -108,7 +116,7 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
         const id = batches++;
         inFlight.set(
           id,
-          email.sendDeliveryBatch({ ...owner, newsletterId: input.newsletterId, range }).then((r) => {
+          campaign.sendDeliveryBatch({ ...owner, newsletterId: input.newsletterId, range }).then((r) => {
             state.counts = {
               sent: state.counts.sent + r.sent,
               failed: state.counts.failed + r.failed,
@@ -165,7 +173,7 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
     };
     state.counts = { sent: counts.sent, failed: counts.failed, skipped: counts.skipped, resent: counts.resent };
     const to = await quick.findUserEmail({ userId: input.userId });
-    await email.sendSendSummaryEmail({
+    await transactional.sendSendSummaryEmail({
       key: `summary-${info.workflowId}`,
       to,
       newsletterSubject: state.subject,

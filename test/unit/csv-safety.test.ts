@@ -18,6 +18,10 @@ describe('CSV formula neutralisation', () => {
       '＋1',
       '－1',
       '＠SUM(A1)',
+      '\u200b=1+2',
+      '\ufeff+1',
+      '\u00a0\u00a0-1',
+      ' \t@SUM(A1)',
     ]) {
       assert.equal(neutraliseFormula(cell), `'${cell}`);
     }

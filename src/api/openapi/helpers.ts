@@ -28,6 +28,7 @@ const ERROR_MEANINGS: Record<number, string> = {
   413: 'the body is larger than the limit',
   415: 'unsupported content type',
   422: 'the Idempotency-Key was already used with a different request',
+  429: 'a limit of the tenant or user is reached (`limit`, `max` in the body); nothing was started; see Retry-After',
   503: 'a dependency is down',
 };
 

@@ -13,6 +13,6 @@ export function describeContactRoutes(registry: OpenAPIRegistry): void {
       headers: IdempotencyHeaders,
       body: { required: true, content: { 'text/csv': { schema: ContactsCsv } } },
     },
-    responses: { ...taskStartedResponses('started'), ...errors(400, 401, 413, 415, 422) },
+    responses: { ...taskStartedResponses('started'), ...errors(400, 401, 413, 415, 422, 429) },
   });
 }

@@ -10,6 +10,6 @@ export function describeExportRoutes(registry: OpenAPIRegistry): void {
     summary: 'Export a newsletter’s per-recipient statistics as CSV; the link is emailed and notified',
     ...authenticated,
     request: { headers: IdempotencyHeaders, body: jsonBody(ExportRequest) },
-    responses: { ...taskStartedResponses('started'), ...errors(400, 401, 404, 413, 422) },
+    responses: { ...taskStartedResponses('started'), ...errors(400, 401, 404, 413, 422, 429) },
   });
 }

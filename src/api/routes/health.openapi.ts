@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { json } from '../openapi/helpers';
 import { Health, Readiness } from '../schemas/responses';
 
-/** The routes of health.ts, the metrics and this description. */
+/** The routes of health.ts and this description (`/metrics` is on its own port, MAILROOM_API_METRICS_PORT). */
 export function describeHealthRoutes(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
@@ -16,12 +16,6 @@ export function describeHealthRoutes(registry: OpenAPIRegistry): void {
     path: '/readyz',
     summary: 'Temporal and the database answer',
     responses: { 200: json(Readiness, 'ready'), 503: json(Readiness, 'a dependency is down, named in `down`') },
-  });
-  registry.registerPath({
-    method: 'get',
-    path: '/metrics',
-    summary: 'Prometheus metrics',
-    responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } },
   });
   registry.registerPath({
     method: 'get',

@@ -7,7 +7,7 @@ export function healthRoutes({ database, temporal }: ApiDeps): Router {
   router.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   router.get('/readyz', async (_req, res) => {
     const [db, tmp] = await Promise.all([
-      databaseAnswers(database.db),
+      databaseAnswers(database),
       temporal.connection.workflowService.getSystemInfo({}).then(
         () => true,
         () => false,

@@ -31,6 +31,6 @@ export function describeNewsletterRoutes(registry: OpenAPIRegistry): void {
       params: z.object({ newsletterId: id }),
       headers: IdempotencyHeaders,
     },
-    responses: { ...taskStartedResponses('sending'), ...errors(400, 401, 404, 409, 422) },
+    responses: { ...taskStartedResponses('sending'), ...errors(400, 401, 404, 409, 422, 429) },
   });
 }

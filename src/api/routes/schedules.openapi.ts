@@ -24,7 +24,10 @@ export function describeScheduleRoutes(registry: OpenAPIRegistry): void {
       'Schedule a recurring export: a 5-field crontab or an interval, in an optional time zone; runs never overlap',
     ...authenticated,
     request: { body: jsonBody(ScheduleCreate) },
-    responses: { 201: json(ScheduleView, 'created; its runs appear in GET /v1/tasks'), ...errors(400, 401, 404, 413) },
+    responses: {
+      201: json(ScheduleView, 'created; its runs appear in GET /v1/tasks'),
+      ...errors(400, 401, 404, 413, 429),
+    },
   });
   registry.registerPath({
     method: 'get',

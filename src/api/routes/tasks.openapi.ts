@@ -36,7 +36,7 @@ export function describeTaskRoutes(registry: OpenAPIRegistry): void {
         content: { 'text/event-stream': { schema: TaskEvent } },
       },
       204: { description: 'a reconnect to a task that has closed: nothing more will come' },
-      ...errors(400, 401, 404),
+      ...errors(400, 401, 404, 429),
     },
   });
   registry.registerPath({

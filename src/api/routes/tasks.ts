@@ -1,6 +1,7 @@
 import { Router, type Response } from 'express';
 import { Gauge, type Registry } from 'prom-client';
 import type { z } from 'zod';
+import { LimitExceeded } from '../../services/errors';
 import type { SendControl } from '../../services/sends';
 import { watchTask } from '../../services/task-events';
 import type { TaskView } from '../../shared/views';
@@ -11,13 +12,19 @@ import type { CancelAccepted, SendControlAccepted } from '../schemas/responses';
 import { parseRequest } from '../validate';
 
 /** Everything under `/v1/tasks`: the caller's tasks, their live progress, cancel, and pause/resume of sends. */
-export function taskRoutes({ settings, logger }: ApiDeps, { tasks, sends }: ApiServices, metrics: Registry): Router {
+export function taskRoutes(
+  { settings, logger }: ApiDeps,
+  { tasks, sends, limits }: ApiServices,
+  metrics: Registry,
+): Router {
   const router = Router();
   const streams = new Gauge({
     name: 'mailroom_task_event_streams',
     help: 'Open task event streams (each polls its workflow).',
     registers: [metrics],
   });
+  /** Open streams per user in this process: each polls Temporal, so a user may hold only so many. */
+  const openStreams = new Map<string, number>();
 
   router.get('/v1/tasks', async (req, res) => {
     const query = parseRequest(TaskListQuery, req.query, 'query');
@@ -35,9 +42,26 @@ export function taskRoutes({ settings, logger }: ApiDeps, { tasks, sends }: ApiS
    */
   router.get('/v1/tasks/:taskId/events', async (req, res) => {
     const taskId = parseRequest(TaskId, req.params.taskId, 'path');
+    const owner = caller(req);
+    const max = (await limits.of(owner.tenantId)).eventStreams;
+    const open = openStreams.get(owner.userId) ?? 0;
+    if (open >= max) {
+      throw new LimitExceeded(
+        'event_streams',
+        max,
+        5,
+        `you already follow ${open} tasks live, the limit; close one first`,
+      );
+    }
+    openStreams.set(owner.userId, open + 1);
     const gone = new AbortController();
-    res.on('close', () => gone.abort());
-    const events = watchTask(tasks, caller(req), taskId, { signal: gone.signal });
+    res.on('close', () => {
+      gone.abort();
+      const left = (openStreams.get(owner.userId) ?? 1) - 1;
+      if (left > 0) openStreams.set(owner.userId, left);
+      else openStreams.delete(owner.userId);
+    });
+    const events = watchTask(tasks, owner, taskId, { signal: gone.signal });
     // The first view decides the answer: a task that is not the caller's is a plain JSON 404.
     const first = await events.next();
     if (first.done) return void res.end();

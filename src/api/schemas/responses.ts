@@ -15,6 +15,11 @@ export const ErrorBody = z
       code: z.string().describe('stable, machine-readable: not_found, invalid_request, unauthenticated, …'),
       message: z.string().describe('names the problem, and the field for a 400'),
       details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+      limit: z
+        .string()
+        .optional()
+        .describe('with a 429: the limit reached (exports, sends, imports, schedules, export_bytes, event_streams)'),
+      max: z.number().optional().describe('with a 429: its value for this tenant or user'),
     }),
   })
   .meta({ id: 'Error' });

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { cronProblem, intervalMs, isTimeZone, normaliseCron } from '../../schedules/spec';
 import { ScheduleAction } from '../../shared/views';
+import { PageCursor, text } from './requests';
 
 /**
  * Messages of `/v1/schedules`. As in `../schemas.ts`, each schema validates, types and (later) documents
  * its route; every refusal names the field, so a malformed crontab is a 400 about `cron`.
  */
-export const Cron = z
-  .string()
+export const Cron = text()
   .max(200)
   .superRefine((text, ctx) => {
     const problem = cronProblem(text);
@@ -15,15 +15,14 @@ export const Cron = z
   })
   .transform(normaliseCron);
 
-export const Every = z
-  .string()
+export const Every = text()
   .max(20)
   .refine(
     (text) => intervalMs(text) !== undefined,
     'expected a whole number and a unit s, m, h or d, at most a year, e.g. "30s", "15m", "2h", "1d"',
   );
 
-export const TimeZone = z.string().max(64).refine(isTimeZone, 'expected an IANA time zone such as Europe/Paris or UTC');
+export const TimeZone = text().max(64).refine(isTimeZone, 'expected an IANA time zone such as Europe/Paris or UTC');
 
 const bothOrNeither = (body: { cron?: string; every?: string }, ctx: z.RefinementCtx, required: boolean) => {
   if (body.cron !== undefined && body.every !== undefined) {
@@ -60,9 +59,9 @@ export const SchedulePatch = z
       ctx.addIssue({ code: 'custom', message: 'nothing to change: give action, cron, every or timezone' });
   });
 
-export const SchedulePause = z.strictObject({ note: z.string().max(500).optional() }).optional();
+export const SchedulePause = z.strictObject({ note: text().max(500).optional() }).optional();
 
 export const ScheduleListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(500).optional(),
+  cursor: PageCursor.optional(),
 });

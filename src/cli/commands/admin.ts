@@ -8,7 +8,7 @@ import { seedDemoTenant } from '../../db/seed';
 import { loadSettings } from '../../settings';
 import { UsageError } from '../action';
 
-async function withDatabase(fn: (database: Database) => Promise<void>): Promise<void> {
+export async function withDatabase(fn: (database: Database) => Promise<void>): Promise<void> {
   const database = connectDatabase(loadSettings().databaseUrl);
   try {
     await fn(database);
@@ -75,7 +75,7 @@ export const createUser = (options: { tenant: string; email: string }) =>
     console.log(apiKey);
   });
 
-function assertSlug(slug: string): void {
+export function assertSlug(slug: string): void {
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug))
     throw new UsageError(`tenant slug must be lowercase letters, digits and dashes: ${slug}`);
 }

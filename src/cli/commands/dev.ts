@@ -81,11 +81,16 @@ export async function dev(): Promise<void> {
   await temporal?.stop();
 }
 
-/** Two dev instances on one Temporal server stay apart: a non-default data dir gets its own task queue. */
+/**
+ * Two dev instances on one Temporal server stay apart: a non-default data dir gets its own task queue.
+ * The API listens on 127.0.0.1 unless HOST is set.
+ */
 function devSettings(settings: Settings): Settings {
-  if (process.env.MAILROOM_TASK_QUEUE || settings.dataDir === path.resolve('data')) return settings;
+  // The API listens on the loopback only unless HOST says otherwise: a dev instance has a demo key.
+  const local = { ...settings, host: settings.host ?? '127.0.0.1' };
+  if (process.env.MAILROOM_TASK_QUEUE || settings.dataDir === path.resolve('data')) return local;
   const suffix = crypto.createHash('sha256').update(settings.dataDir).digest('hex').slice(0, 8);
-  return { ...settings, taskQueue: `${settings.taskQueue}-${suffix}` };
+  return { ...local, taskQueue: `${settings.taskQueue}-${suffix}` };
 }
 
 /** Reuses the key in `<data dir>/demo-api-key` while it still works, else issues a new one. */

@@ -61,3 +61,12 @@ export async function deleteOwnSchedule(db: Kysely<DatabaseSchema>, owner: Owner
     .where('user_id', '=', owner.userId)
     .execute();
 }
+
+export async function countSchedules(db: Kysely<DatabaseSchema>, tenantId: string): Promise<number> {
+  const row = await db
+    .selectFrom('schedules')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { DatabaseSchema, TaskTable } from '../schema';
+import { sql, type Kysely } from 'kysely';
+import { now, type Database, type DatabaseSchema, type TaskTable } from '../schema';
 import type { TaskKind } from '../../shared/contracts';
 import { olderThan, type PagePosition } from './newest-first';
 
@@ -60,4 +60,49 @@ export async function listOwnTasks(
 /** Undoes `recordTask` when its workflow could not be started. */
 export async function deleteTask(db: Kysely<DatabaseSchema>, id: string): Promise<void> {
   await db.deleteFrom('tasks').where('id', '=', id).execute();
+}
+
+/**
+ * Records the task only while the owner's tenant has fewer than `max` open tasks of its kind; false when
+ * it has that many. One tenant's concurrent starts are serialised (an advisory lock on PostgreSQL; SQLite
+ * has one writer), so a burst cannot slip past the limit.
+ */
+export async function recordTaskWithin(database: Database, task: TaskTable, max: number): Promise<boolean> {
+  return database.db.transaction().execute(async (trx) => {
+    if (database.dialect === 'postgres') {
+      await sql`select pg_advisory_xact_lock(hashtext(${`tasks:${task.tenant_id}:${task.kind}`}))`.execute(trx);
+    }
+    if ((await countOpenTasks(trx, task.tenant_id, task.kind)) >= max) return false;
+    await recordTask(trx, task);
+    return true;
+  });
+}
+
+export async function countOpenTasks(db: Kysely<DatabaseSchema>, tenantId: string, kind: TaskKind): Promise<number> {
+  const row = await db
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('kind', '=', kind)
+    .where('closed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** The tenant's open tasks of a kind, oldest first: the ones to check when the count reaches its limit. */
+export async function listOpenTaskIds(db: Kysely<DatabaseSchema>, tenantId: string, kind: TaskKind): Promise<string[]> {
+  const rows = await db
+    .selectFrom('tasks')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('kind', '=', kind)
+    .where('closed_at', 'is', null)
+    .orderBy('created_at')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** Marks a task closed (once: the first close time is kept). */
+export async function markTaskClosed(db: Kysely<DatabaseSchema>, id: string): Promise<void> {
+  await db.updateTable('tasks').set({ closed_at: now() }).where('id', '=', id).where('closed_at', 'is', null).execute();
 }

@@ -10,3 +10,7 @@ export async function ensureTenant(db: Kysely<DatabaseSchema>, id: string, name 
     .executeTakeFirst();
   return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0 ? 'created' : 'exists';
 }
+
+export async function findTenant(db: Kysely<DatabaseSchema>, id: string) {
+  return db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+}

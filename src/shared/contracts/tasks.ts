@@ -39,6 +39,26 @@ export const progressQuery = defineQuery<Progress>('progress');
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 
+/**
+ * Temporal task-queue priority keys (1 runs first … 5): a user's click never waits behind a campaign.
+ * Within a key, dispatch is shared fairly between tenants (the fairness key is the tenant id).
+ */
+export const PRIORITY = {
+  /** Exports, imports, and the emails that carry a link or a summary. */
+  interactive: 2,
+  /** Send workflows themselves, maintenance. */
+  standard: 3,
+  /** A campaign's delivery batches. */
+  campaign: 4,
+} as const;
+
+/** Each kind's workflow priority; its activities inherit it unless they say otherwise. */
+export const TASK_PRIORITY: Record<TaskKind, number> = {
+  export: PRIORITY.interactive,
+  import: PRIORITY.interactive,
+  send: PRIORITY.standard,
+};
+
 /** Who asked: every task belongs to one user of one tenant. */
 export interface TaskOwner {
   tenantId: string;

@@ -1,0 +1,54 @@
+import { findTenantLimits } from '../db/queries/tenant-limits';
+import { reserveEmailWindow, type EmailWindow } from '../db/queries/email-shares';
+import type { Database } from '../db/schema';
+import type { TenantLimits } from '../settings';
+
+/** How far ahead a batch reserves its tenant's share: a newcomer gets its share within this long. */
+const WINDOW_MS = 250;
+
+/**
+ * The send times of one batch's messages at its tenant's fair share of the campaign email rate, taken
+ * one by one in order; each short window is reserved as the previous one runs out, at the share the
+ * tenants sending at that moment leave it.
+ */
+export class FairEmailSlots {
+  private window: EmailWindow | undefined;
+  private used = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly database: Database,
+    private readonly tenantId: string,
+    private readonly weight: number,
+    private readonly ratePerSecond: number,
+  ) {}
+
+  static async forTenant(
+    database: Database,
+    tenantId: string,
+    defaults: TenantLimits,
+    ratePerSecond: number,
+  ): Promise<FairEmailSlots> {
+    const weight = (await findTenantLimits(database.db, tenantId))?.fairness_weight ?? defaults.fairnessWeight;
+    return new FairEmailSlots(database, tenantId, weight, ratePerSecond);
+  }
+
+  /** When the next message may go (ms since the epoch). Concurrent callers get consecutive slots. */
+  take(): Promise<number> {
+    const slot = this.queue.then(async () => {
+      if (!this.window || this.used >= this.window.slots) {
+        this.window = await reserveEmailWindow(
+          this.database,
+          this.tenantId,
+          this.weight,
+          this.ratePerSecond,
+          WINDOW_MS,
+        );
+        this.used = 0;
+      }
+      return this.window.startMs + this.used++ * this.window.intervalMs;
+    });
+    this.queue = slot.catch(() => undefined);
+    return slot;
+  }
+}
