@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { TaskView } from '../src/api/response-schemas';
+import { TaskView } from '../src/shared/views';
 import { DEMO_TENANT, HEADLINE_SUBJECT, seedDemoTenant } from '../src/db/seed';
 import { apiClient } from './support/http';
 import { openEventStream, type SseMessage } from './support/sse';
@@ -46,7 +46,10 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
     );
 
   before(async () => {
-    sys = await startTestSystem({ dialect: 'postgres', env: { MAILROOM_SSE_HEARTBEAT: '100ms' } });
+    sys = await startTestSystem({
+      dialect: 'postgres',
+      env: { MAILROOM_SSE_HEARTBEAT: '100ms', MAILROOM_API_METRICS_PORT: '0' },
+    });
     newsletterId = (await seedDemoTenant(sys.db.database, { contacts: 2_000 }))!.newsletters.headline;
     aliceKey = (await sys.user(DEMO_TENANT, 'alice@demo.test')).apiKey;
     alice = apiClient(sys.url, aliceKey);
@@ -162,7 +165,9 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
 
   it('stops polling when the client goes away', async () => {
     const gauge = async () =>
-      Number(/^mailroom_task_event_streams (\d+)$/m.exec(await (await fetch(`${sys.url}/metrics`)).text())?.[1]);
+      Number(
+        /^mailroom_task_event_streams (\d+)$/m.exec(await (await fetch(`${sys.api!.metricsUrl}/metrics`)).text())?.[1],
+      );
     const lock = await lockContacts();
     try {
       const { taskId } = (await alice.post('/v1/exports', { newsletterId })).body;
