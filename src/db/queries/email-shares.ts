@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
 import type { Database } from '../schema';
 
-/** Stream rows of the campaign email rate, one per sending tenant. */
-const PREFIX = 'email:';
-/** A tenant counts as sending while its stream has reservations ending less than this long ago. */
+/** The campaign email rate's clock, shared by all tenants; each sending tenant also has `email:<tenant>`. */
+const GLOBAL_KEY = 'email';
+const TENANT_PREFIX = 'email:';
+/** A tenant counts as sending while its clock is less than this far behind now. */
 const ACTIVE_MS = 1_000;
 
 export interface EmailWindow {
@@ -11,15 +11,17 @@ export interface EmailWindow {
   startMs: number;
   /** Slots in the window, one message each. */
   slots: number;
-  /** Time between two slots at the tenant's share of the rate. */
+  /** Time between two slots of the window. */
   intervalMs: number;
 }
 
 /**
- * Reserves the next `windowMs` of the tenant's share of the campaign email rate: `ratePerSecond` split
- * among the tenants sending now, in proportion to their weights (alone, a tenant gets all of it). Each
- * window is short, so a tenant that starts sending gets its share from the others' next window on, not
- * after their reservations. One transaction; every worker sharing the database shares the rate.
+ * Reserves the tenant's next window of the campaign email rate: about `windowMs` of its share, which is
+ * `ratePerSecond` split among the tenants sending now in proportion to their weights (alone, a tenant has
+ * all of it). The slots come from one global clock, so all tenants together never pass the rate; the
+ * tenant's own clock spaces its windows at its share, which leaves the others theirs. Windows are short,
+ * so a tenant that starts sending gets its share after the window in progress, not after the others'
+ * reservations. One transaction, so every worker sharing the database shares the rate.
  */
 export async function reserveEmailWindow(
   database: Database,
@@ -28,34 +30,47 @@ export async function reserveEmailWindow(
   ratePerSecond: number,
   windowMs: number,
 ): Promise<EmailWindow> {
-  const key = `${PREFIX}${tenantId}`;
+  const tenantKey = `${TENANT_PREFIX}${tenantId}`;
   return database.db.transaction().execute(async (trx) => {
     const now = Date.now();
     await trx
       .insertInto('rate_limits')
-      .values({ key, next_at_ms: now, weight })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ weight }))
+      .values([
+        { key: GLOBAL_KEY, next_at_ms: now, weight: null },
+        { key: tenantKey, next_at_ms: now, weight },
+      ])
+      .onConflict((oc) => oc.column('key').doNothing())
       .execute();
-    const row = await trx
-      .selectFrom('rate_limits')
-      .select((eb) => eb.fn.sum<number>('weight').as('total'))
-      .where('key', 'like', `${PREFIX}%`)
-      .where((eb) => eb.or([eb('next_at_ms', '>', now - ACTIVE_MS), eb('key', '=', key)]))
-      .executeTakeFirstOrThrow();
-    const share = (ratePerSecond * weight) / Math.max(weight, Number(row.total));
-    const slots = Math.max(1, Math.floor((share * windowMs) / 1000));
-    const intervalMs = 1000 / share;
-    const span = Math.round(slots * intervalMs);
-    const later =
-      database.dialect === 'postgres'
-        ? sql<number>`greatest(next_at_ms, ${now})`
-        : sql<number>`max(next_at_ms, ${now})`;
-    const reserved = await trx
+    // The global clock's row is locked first (PostgreSQL; SQLite has a single writer): no two windows overlap.
+    let clock = trx.selectFrom('rate_limits').select('next_at_ms').where('key', '=', GLOBAL_KEY);
+    if (database.dialect === 'postgres') clock = clock.forUpdate();
+    const globalNext = Number((await clock.executeTakeFirstOrThrow()).next_at_ms);
+    const own = await trx
       .updateTable('rate_limits')
-      .set({ next_at_ms: sql`${later} + ${span}` })
-      .where('key', '=', key)
+      .set({ weight })
+      .where('key', '=', tenantKey)
       .returning('next_at_ms')
       .executeTakeFirstOrThrow();
-    return { startMs: Number(reserved.next_at_ms) - span, slots, intervalMs };
+    const sending = await trx
+      .selectFrom('rate_limits')
+      .select((eb) => eb.fn.sum<number>('weight').as('total'))
+      .where('key', 'like', `${TENANT_PREFIX}%`)
+      .where((eb) => eb.or([eb('next_at_ms', '>', now - ACTIVE_MS), eb('key', '=', tenantKey)]))
+      .executeTakeFirstOrThrow();
+    const share = (ratePerSecond * weight) / Math.max(weight, Number(sending.total));
+    const slots = Math.max(1, Math.floor((share * windowMs) / 1000));
+    const intervalMs = 1000 / ratePerSecond;
+    const startMs = Math.max(now, globalNext, Number(own.next_at_ms));
+    await trx
+      .updateTable('rate_limits')
+      .set({ next_at_ms: Math.round(startMs + slots * intervalMs) })
+      .where('key', '=', GLOBAL_KEY)
+      .execute();
+    await trx
+      .updateTable('rate_limits')
+      .set({ next_at_ms: Math.round(startMs + (slots * 1000) / share) })
+      .where('key', '=', tenantKey)
+      .execute();
+    return { startMs, slots, intervalMs };
   });
 }
