@@ -88,7 +88,11 @@ for (const dialect of DIALECTS) {
       const rows = await sys.db.database.db.selectFrom('notifications').selectAll().execute();
       assert.equal(rows.length, 1);
       assert.equal(rows[0]!.task_id, taskId);
-      assert.equal(rows[0]!.link, task.result.downloadUrl);
+      assert.equal(rows[0]!.export_id, task.result.exportId, 'the notification names its export');
+      assert.equal(rows[0]!.link, null, 'no signed link is stored');
+      const listed = await alice.get('/v1/notifications');
+      const link = listed.body.items.find((n: { taskId: string }) => n.taskId === taskId).link;
+      assert.equal((await fetch(link)).status, 200, 'the link minted when the notification is read works');
       assert.match(rows[0]!.message, /ready: 4000 rows/);
       const owner = await sys.db.database.db
         .selectFrom('users')

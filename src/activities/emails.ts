@@ -1,5 +1,6 @@
 import { isDeliverableAddress } from '../mail/smtp-errors';
 import { sendOnce } from '../mail/send-once';
+import { exportDownloadUrl } from '../storage/download-links';
 import type { SendNewsletterResult } from '../shared/contracts';
 import type { ActivityDeps } from './deps';
 import { InvalidRecipient } from './errors';
@@ -10,7 +11,8 @@ export interface ExportReadyEmail {
   to: string;
   newsletterSubject: string;
   rows: number;
-  downloadUrl: string;
+  /** The link is signed here, as the email is written: never in the workflow's history. */
+  exportId: string;
   expiresAt: string;
 }
 
@@ -25,9 +27,10 @@ export interface SendSummaryEmail {
 const n = (value: number) => value.toLocaleString('en-US');
 
 /** Task emails to the user who asked; they open SMTP connections, so they run on the `-email` task queue. */
-export const createEmailActivities = ({ database, mailer }: ActivityDeps) => ({
+export const createEmailActivities = ({ database, mailer, settings }: ActivityDeps) => ({
   async sendExportReadyEmail(email: ExportReadyEmail): Promise<{ messageId: string; alreadySent: boolean }> {
     if (!isDeliverableAddress(email.to)) throw new InvalidRecipient(`cannot email ${JSON.stringify(email.to)}`);
+    const link = exportDownloadUrl(settings, email.exportId, email.expiresAt);
     const expires = new Date(email.expiresAt).toUTCString();
     return sendOnce(database, mailer, email.key, {
       to: email.to,
@@ -37,13 +40,13 @@ export const createEmailActivities = ({ database, mailer }: ActivityDeps) => ({
         '',
         `the delivery statistics of your newsletter "${email.newsletterSubject}" are ready: ${n(email.rows)} rows, as a CSV file.`,
         '',
-        `Download: ${email.downloadUrl}`,
+        `Download: ${link}`,
         '',
         `This link is personal and works until ${expires}.`,
         '',
         '— mailroom',
       ].join('\n'),
-      html: `<p>Hello,</p><p>the delivery statistics of your newsletter <strong>${escapeHtml(email.newsletterSubject)}</strong> are ready: ${n(email.rows)} rows, as a CSV file.</p><p><a href="${escapeHtml(email.downloadUrl)}">Download the CSV</a></p><p>This link is personal and works until ${expires}.</p>`,
+      html: `<p>Hello,</p><p>the delivery statistics of your newsletter <strong>${escapeHtml(email.newsletterSubject)}</strong> are ready: ${n(email.rows)} rows, as a CSV file.</p><p><a href="${escapeHtml(link)}">Download the CSV</a></p><p>This link is personal and works until ${expires}.</p>`,
     });
   },
 

@@ -7,7 +7,6 @@ import { recordExport } from '../db/queries/exports';
 import { findUser } from '../db/queries/users';
 import { now } from '../db/schema';
 import type { ExportCursor, ExportNewsletterStatsResult, PreparedExport, TaskOwner } from '../shared/contracts';
-import { downloadUrl, signDownloadToken } from '../storage/download-links';
 import { neutraliseFormula } from '../storage/csv-safety';
 import { ExportFiles } from '../storage/export-files';
 import type { ActivityDeps } from './deps';
@@ -94,7 +93,7 @@ export async function resumeProblem(part: string, cursor: ExportCursor): Promise
   }
 }
 
-export const createExportActivities = ({ database, readDatabase, exportFiles: files, settings }: ActivityDeps) => ({
+export const createExportActivities = ({ database, readDatabase, exportFiles: files }: ActivityDeps) => ({
   /** Checks the newsletter belongs to the tenant and names the file. */
   async prepareExport(input: TaskOwner & { newsletterId: number }): Promise<PreparedExport> {
     const newsletter = await findNewsletter(database.db, input.tenantId, input.newsletterId);
@@ -204,14 +203,11 @@ export const createExportActivities = ({ database, readDatabase, exportFiles: fi
       created_at: now(),
       expires_at: new Date(Date.now() + input.linkTtlMs).toISOString(),
     });
-    const expiresAt = new Date(row.expires_at);
-    const token = signDownloadToken({ exportId: row.id, expiresAt }, settings.linkSecret);
     return {
       exportId: row.id,
       rows: row.rows,
       bytes: Number(row.bytes),
       sha256: row.sha256,
-      downloadUrl: downloadUrl(settings.publicBaseUrl, token),
       expiresAt: row.expires_at,
     };
   },

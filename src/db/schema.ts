@@ -94,7 +94,9 @@ export interface NotificationTable {
   task_id: string;
   kind: string;
   message: string;
+  /** Unused since links are minted when read (`export_id`); kept for rows written before. */
   link: string | null;
+  export_id?: string | null;
   read: number;
   created_at: string;
 }

@@ -25,12 +25,15 @@ import {
   TaskKindKey,
   TenantIdKey,
   UserIdKey,
+  type ExportNewsletterStatsResult,
   type Progress,
   type TaskKind,
   type TaskOwner,
   type TaskStatus,
 } from '../shared/contracts';
 import { rootCause } from '../shared/failures';
+import type { Settings } from '../settings';
+import { exportDownloadUrl } from '../storage/download-links';
 import type { TaskList, TaskView } from '../shared/views';
 import { failureReason } from '../workflows/failure-reason';
 import { IdempotencyConflict, LimitExceeded, NotFound, TaskAlreadyClosed } from './errors';
@@ -65,7 +68,7 @@ export class TaskService {
     private readonly database: Database,
     private readonly temporal: Client,
     private readonly limits: LimitService,
-    private readonly taskQueue: string,
+    private readonly settings: Pick<Settings, 'taskQueue' | 'publicBaseUrl' | 'linkSecret'>,
   ) {
     this.db = database.db;
   }
@@ -109,7 +112,7 @@ export class TaskService {
     }
     try {
       await this.temporal.workflow.start<Workflow>(start.workflow, {
-        taskQueue: this.taskQueue,
+        taskQueue: this.settings.taskQueue,
         workflowId: task.id,
         args: start.args,
         workflowIdConflictPolicy: 'USE_EXISTING',
@@ -201,6 +204,14 @@ export class TaskService {
     }
   }
 
+  /** An export's result as its owner reads it: the signed link is minted now, never kept in the history. */
+  private withDownloadUrl(result: unknown): TaskView['result'] {
+    const exported = result as Partial<ExportNewsletterStatsResult> | undefined;
+    if (!exported?.exportId || !exported.expiresAt) return result as TaskView['result'];
+    const downloadUrl = exportDownloadUrl(this.settings, exported.exportId, exported.expiresAt);
+    return { ...(result as ExportNewsletterStatsResult), downloadUrl };
+  }
+
   handle(taskId: string): WorkflowHandle {
     return this.temporal.workflow.getHandle(taskId);
   }
@@ -228,7 +239,7 @@ export class TaskService {
     // Normally recorded by the task's last notification; this covers a close that skipped it.
     if (!task.closed_at) await markTaskClosed(this.db, task.id);
     try {
-      const result = (await handle.result()) as TaskView['result'];
+      const result = this.withDownloadUrl(await handle.result());
       return { ...base, status, closedAt, result, progress: finishedProgress(result) };
     } catch (error) {
       const cause = (error instanceof WorkflowFailedError ? rootCause(error) : undefined) as

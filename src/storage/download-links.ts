@@ -43,3 +43,16 @@ export function verifyDownloadToken(token: string, secret: string, now = new Dat
 }
 
 export const downloadUrl = (publicBaseUrl: string, token: string) => `${publicBaseUrl}/downloads/${token}`;
+
+/**
+ * The signed link of an export, minted where it is shown (the task view, a notification, the email) and
+ * never stored in a workflow's history: whoever reads histories must not be able to download the file.
+ */
+export function exportDownloadUrl(
+  settings: { publicBaseUrl: string; linkSecret: string },
+  exportId: string,
+  expiresAt: string,
+): string {
+  const token = signDownloadToken({ exportId, expiresAt: new Date(expiresAt) }, settings.linkSecret);
+  return downloadUrl(settings.publicBaseUrl, token);
+}

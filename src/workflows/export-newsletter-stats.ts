@@ -99,7 +99,7 @@ export async function exportNewsletterStats(
       to,
       newsletterSubject: prepared.subject,
       rows: result.rows,
-      downloadUrl: result.downloadUrl,
+      exportId: result.exportId,
       expiresAt: result.expiresAt,
     });
     await quick.notifyTaskOwner({
@@ -107,7 +107,7 @@ export async function exportNewsletterStats(
       taskId: info.workflowId,
       kind: 'export',
       message: `Your export of "${prepared.subject}" is ready: ${result.rows} rows. The link was emailed to ${to}.`,
-      link: result.downloadUrl,
+      exportId: result.exportId,
     });
     progress = { phase: 'done', done: result.rows, total: result.rows };
     return result;
@@ -126,7 +126,7 @@ export async function exportNewsletterStats(
         message: cancelled
           ? `Your export of ${subject} was cancelled.`
           : `Your export of ${subject} failed: ${failureReason(error)}.`,
-        link: published?.downloadUrl,
+        exportId: published?.exportId,
       });
     });
     progress = { ...progress, phase: cancelled ? 'cancelled' : 'failed' };

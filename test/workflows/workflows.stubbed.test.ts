@@ -35,12 +35,11 @@ describe('workflows with stubbed activities', () => {
           rows: cursor.rows,
           bytes: cursor.bytes,
           sha256: '0'.repeat(64),
-          downloadUrl: 'http://x/downloads/t',
           expiresAt: '2030-01-01T00:00:00.000Z',
         }),
         findUserEmail: async () => 'owner@stub.test',
         sendExportReadyEmail: async (email) => {
-          emails.push(email.downloadUrl);
+          emails.push(email.exportId);
           return { messageId: '<m@x>', alreadySent: false };
         },
         notifyTaskOwner: async (notification) => void notifications.push(notification),
@@ -58,7 +57,7 @@ describe('workflows with stubbed activities', () => {
       'each chunk starts where the previous one ended',
     );
     assert.equal(result.rows, 5);
-    assert.deepEqual(emails, ['http://x/downloads/t']);
+    assert.deepEqual(emails, ['e1'], 'one email, naming the export (the activity signs its link)');
     assert.equal(notifications.length, 1);
     assert.match(notifications[0]!.message, /ready: 5 rows/);
   });

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { z } from 'zod';
 import { listUnreadNotifications, markNotificationRead } from '../../db/queries/notifications';
 import { NotFound } from '../../services/errors';
+import { exportDownloadUrl } from '../../storage/download-links';
 import { caller } from '../auth';
 import type { ApiDeps } from '../deps';
 import { NotificationId, NotificationListQuery } from '../schemas/requests';
@@ -9,7 +10,7 @@ import type { NotificationList } from '../schemas/responses';
 import { parseRequest } from '../validate';
 
 /** The caller's "task finished / failed / cancelled" messages; another user's id reads as unknown. */
-export function notificationRoutes({ database }: ApiDeps): Router {
+export function notificationRoutes({ database, settings }: ApiDeps): Router {
   const router = Router();
   router.get('/v1/notifications', async (req, res) => {
     const { limit } = parseRequest(NotificationListQuery, req.query, 'query');
@@ -20,7 +21,10 @@ export function notificationRoutes({ database }: ApiDeps): Router {
         taskId: row.task_id,
         kind: row.kind,
         message: row.message,
-        ...(row.link ? { link: row.link } : {}),
+        // The export's link is signed as it is read: notifications and histories never hold one.
+        ...(row.export_id && row.export_expires_at
+          ? { link: exportDownloadUrl(settings, row.export_id, row.export_expires_at) }
+          : {}),
         createdAt: row.created_at,
       })),
     };

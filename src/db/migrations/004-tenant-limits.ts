@@ -24,6 +24,8 @@ export function tenantLimitsSchema(): Migration {
       await db.schema.alterTable('tasks').addColumn('closed_at', 'text').execute();
       // A sending tenant's weight in the shared email rate (rows keyed `email:<tenant>`).
       await db.schema.alterTable('rate_limits').addColumn('weight', 'real').execute();
+      // Notifications name their export; the signed link is minted when read, never stored.
+      await db.schema.alterTable('notifications').addColumn('export_id', 'text').execute();
       await db.schema.createIndex('tasks_open').on('tasks').columns(['tenant_id', 'kind', 'closed_at']).execute();
     },
   };

@@ -8,7 +8,8 @@ export interface NewNotification {
   taskId: string;
   kind: string;
   message: string;
-  link?: string;
+  /** The export whose link the notification offers; the API signs the link when it is read. */
+  exportId?: string;
 }
 
 /** One notification per task: a retried activity adds nothing. */
@@ -22,7 +23,8 @@ export async function addNotification(db: Kysely<DatabaseSchema>, n: NewNotifica
       task_id: n.taskId,
       kind: n.kind,
       message: n.message,
-      link: n.link ?? null,
+      link: null,
+      export_id: n.exportId ?? null,
       read: 0,
       created_at: now(),
     })
@@ -34,14 +36,16 @@ export async function listUnreadNotifications(
   db: Kysely<DatabaseSchema>,
   owner: { tenantId: string; userId: string },
   limit = 100,
-): Promise<NotificationTable[]> {
+): Promise<Array<NotificationTable & { export_expires_at: string | null }>> {
   return db
-    .selectFrom('notifications')
-    .selectAll()
-    .where('tenant_id', '=', owner.tenantId)
-    .where('user_id', '=', owner.userId)
-    .where('read', '=', 0)
-    .orderBy('created_at', 'desc')
+    .selectFrom('notifications as n')
+    .leftJoin('exports as e', 'e.id', 'n.export_id')
+    .selectAll('n')
+    .select('e.expires_at as export_expires_at')
+    .where('n.tenant_id', '=', owner.tenantId)
+    .where('n.user_id', '=', owner.userId)
+    .where('n.read', '=', 0)
+    .orderBy('n.created_at', 'desc')
     .limit(limit)
     .execute();
 }

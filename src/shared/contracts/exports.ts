@@ -10,12 +10,12 @@ export interface ExportNewsletterStatsInput extends TaskOwner {
   scheduleId?: string;
 }
 
+/** No link here: a signed link is a bearer secret, and results stay in Temporal's histories. */
 export interface ExportNewsletterStatsResult {
   exportId: string;
   rows: number;
   bytes: number;
   sha256: string;
-  downloadUrl: string;
   expiresAt: string;
 }
 
