@@ -1,21 +1,28 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createNewsletter } from '../src/db/queries/newsletters';
+import type { SendCounts } from '../src/shared/contracts';
+import { sendNewsletter } from '../src/workflows';
 import { createAudience } from './support/contacts';
+import { DIALECTS } from './support/databases';
+import { activityRuns, pollUntil } from './support/send-checks';
 import { apiClient } from './support/http';
 import { SmtpSink } from './support/smtp-sink';
 import { startTestSystem, type TestSystem } from './support/system';
+import { startTimingSink } from './support/timing-smtp-sink';
 import { startWorkerProcess, type WorkerProcess } from './support/worker-process';
 
 const TENANT = 'ctl';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until no new message arrived for `quietMs`. */
+/** Waits until no new message arrived for `quietMs`; fails if the messages never stop within a minute. */
 async function settled(count: () => number, quietMs: number): Promise<number> {
+  const deadline = Date.now() + 60_000;
   let last = count();
   for (;;) {
     await sleep(quietMs);
     if (count() === last) return last;
+    assert.ok(Date.now() < deadline, `messages still arriving after a minute: ${count()}`);
     last = count();
   }
 }
@@ -48,7 +55,7 @@ describe('pausing, resuming and cancelling a send', () => {
     });
     const { body } = await owner.post(`/v1/newsletters/${newsletter.id}/send`);
     const count = mailOf('Paused');
-    while (count() < 10) await sleep(50);
+    await pollUntil('the first 10 messages', () => count() >= 10, 60_000);
     assert.equal((await colleague.post(`/v1/tasks/${body.taskId}/pause`)).status, 404, 'only the owner pauses');
     assert.equal((await owner.post(`/v1/tasks/${body.taskId}/pause`)).status, 202);
     const atPause = await settled(count, 3_000);
@@ -74,7 +81,7 @@ describe('pausing, resuming and cancelling a send', () => {
     });
     const { body } = await owner.post(`/v1/newsletters/${newsletter.id}/send`);
     const count = mailOf('Stopped');
-    while (count() < 10) await sleep(50);
+    await pollUntil('the first 10 messages', () => count() >= 10, 60_000);
     await sys.temporal.workflow.getHandle(body.taskId).cancel();
     const task = await owner.waitForTask(body.taskId);
     assert.equal(task.status, 'CANCELED');
@@ -106,45 +113,101 @@ describe('pausing, resuming and cancelling a send', () => {
   });
 });
 
-describe('the email rate holds across worker processes', () => {
-  const smtp = new SmtpSink();
-  let sys: TestSystem;
-  const workers: WorkerProcess[] = [];
-  const RATE = 40;
+/**
+ * The most arrivals in any window of `windowMs`. Slots are 1/rate apart, so a window of one second holds
+ * at most `rate` of them; arrivals are slots plus a delay that varies by up to `jitterMs` (transport,
+ * parsing, a busy event loop), so a window of (1000 - jitterMs) ms holds at most `rate` arrivals.
+ */
+function busiestWindow(times: number[], windowMs: number): number {
+  let most = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i]! - times[j]! >= windowMs) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
 
-  before(async () => {
-    await smtp.start();
-    sys = await startTestSystem({
-      dialect: 'sqlite',
-      smtpUrl: smtp.url,
-      worker: false,
-      env: { MAILROOM_EMAIL_RATE: String(RATE) },
-    });
-    await createAudience(sys.db.database.db, 'rated', { subscribed: 480 });
-  });
-  after(async () => {
-    for (const worker of workers) await worker.kill('SIGTERM');
-    await sys?.stop();
-    await smtp.stop();
-  });
+for (const dialect of DIALECTS) {
+  describe(`the email rate holds across two worker processes on ${dialect}`, () => {
+    // Arrival times are taken in a process of their own: a busy moment in this one would bunch them.
+    let smtp: Awaited<ReturnType<typeof startTimingSink>>;
+    let sys: TestSystem;
+    const workers: WorkerProcess[] = [];
+    const RATE = 20;
+    const RECIPIENTS = 160;
+    const JITTER_MS = 150;
 
-  it('two workers together send no faster than MAILROOM_EMAIL_RATE', async () => {
-    workers.push(startWorkerProcess(sys.settings), startWorkerProcess(sys.settings));
-    const client = apiClient(sys.url, (await sys.user('rated', 'owner@rated.test')).apiKey);
-    const newsletter = await createNewsletter(sys.db.database.db, {
-      tenantId: 'rated',
-      subject: 'Rated',
-      html: '<p>x</p>',
+    before(async () => {
+      smtp = await startTimingSink();
+      sys = await startTestSystem({
+        dialect,
+        smtpUrl: smtp.url,
+        worker: false,
+        env: { MAILROOM_EMAIL_RATE: String(RATE) },
+      });
+      await createAudience(sys.db.database.db, 'rated', { subscribed: RECIPIENTS });
+      await createAudience(sys.db.database.db, 'warm', { subscribed: 20 });
     });
-    const { body } = await client.post(`/v1/newsletters/${newsletter.id}/send`);
-    const task = await client.waitForTask(body.taskId, 120_000);
-    assert.equal(task.result.sent, 480);
-    const times = smtp.received
-      .filter((e) => e.mail.subject === 'Rated')
-      .map((e) => e.receivedAt)
-      .sort((a, b) => a - b);
-    const measured = ((times.length - 1) * 1000) / (times.at(-1)! - times[0]!);
-    // Only the upper bound is a behaviour; bench/send measures how close to the setting it runs.
-    assert.ok(measured <= RATE * 1.1, `measured ${measured.toFixed(1)}/s against a limit of ${RATE}/s`);
+    after(async () => {
+      for (const worker of workers) await worker.kill('SIGTERM');
+      await sys?.stop();
+      smtp?.stop();
+    });
+
+    it('two workers that both send never exceed MAILROOM_EMAIL_RATE in any second', async () => {
+      workers.push(startWorkerProcess(sys.settings), startWorkerProcess(sys.settings));
+      // A short send first: a cold process's first messages wait for its code to load, late and bunched,
+      // in the workers and in the sink alike. The claim is about the rate, not about cold starts.
+      const warm = await sys.user('warm', 'owner@warm.test');
+      const warmNewsletter = await createNewsletter(sys.db.database.db, {
+        tenantId: 'warm',
+        subject: 'Warm',
+        html: 'x',
+      });
+      await sys.temporal.workflow.execute(sendNewsletter, {
+        taskQueue: sys.settings.taskQueue,
+        workflowId: `send-warm-${sys.settings.taskQueue}`,
+        args: [
+          { tenantId: 'warm', userId: warm.userId, newsletterId: warmNewsletter.id, batchSize: 5, concurrency: 4 },
+        ],
+      });
+      const { userId } = await sys.user('rated', 'owner@rated.test');
+      const newsletter = await createNewsletter(sys.db.database.db, {
+        tenantId: 'rated',
+        subject: 'Rated',
+        html: '<p>x</p>',
+      });
+      // Small batches, so both workers' pollers get some.
+      const handle = await sys.temporal.workflow.start(sendNewsletter, {
+        taskQueue: sys.settings.taskQueue,
+        workflowId: `send-rated-${sys.settings.taskQueue}`,
+        args: [{ tenantId: 'rated', userId, newsletterId: newsletter.id, batchSize: 10, concurrency: 4 }],
+      });
+      const result = await handle.result();
+      assert.equal(result.sent, RECIPIENTS);
+
+      // Each process sent a share: worker identities are `<pid>@host` on the ActivityTaskStarted events.
+      const runs = await activityRuns([handle], 'sendDeliveryBatch');
+      const shares = workers.map((worker) =>
+        runs
+          .filter((run) => run.identity.startsWith(worker.identityPrefix))
+          .reduce((sum, run) => sum + ((run.result as SendCounts | undefined)?.sent ?? 0), 0),
+      );
+      assert.equal(shares[0]! + shares[1]!, RECIPIENTS, `shares ${shares.join(' + ')}`);
+      assert.ok(shares[0]! > 0 && shares[1]! > 0, `both processes sent: ${shares.join(' + ')}`);
+
+      const times = (await smtp.arrivals())
+        .filter((e) => e.subject === 'Rated')
+        .map((e) => e.at)
+        .sort((a, b) => a - b);
+      assert.equal(times.length, RECIPIENTS);
+      const busiest = busiestWindow(times, 1000 - JITTER_MS);
+      assert.ok(
+        busiest <= RATE,
+        `${busiest} emails within ${1000 - JITTER_MS} ms against a limit of ${RATE}/s; arrivals (ms): ${times.map((t) => t - times[0]!).join(' ')}`,
+      );
+      const measured = ((times.length - 1) * 1000) / (times.at(-1)! - times[0]!);
+      assert.ok(measured <= RATE, `measured ${measured.toFixed(1)}/s against a limit of ${RATE}/s`);
+    });
   });
-});
+}

@@ -26,6 +26,10 @@ import { NewsletterNotFound } from './errors';
 
 /** A delivery that keeps failing transiently is given up after this many attempts. */
 export const MAX_DELIVERY_ATTEMPTS = 12;
+/** A slot missed by more than this is given up for a later one, so a stall never ends in a burst. */
+const LATE_MS = 50;
+/** …unless the batch is more than this many slots behind: then the rate is not what limits it. */
+const MAX_SKIPPED_SLOTS = 20;
 
 export interface DeliveryBatch extends TaskOwner {
   newsletterId: number;
@@ -88,17 +92,27 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
               const i = next++;
               if (i >= toSend.length) break;
               const delivery = toSend[i]!;
-              const at = await slots.take();
-              if (holding && at > Date.now()) {
-                // Idle until the slot: the last outcome is committed first, and the connection handed back.
-                await ledger.commit();
-                connections.release();
-                holding = false;
-              }
-              await sleepUntil(at, signal);
-              if (!holding) {
-                await connections.acquire(signal);
-                holding = true;
+              let at = await slots.take();
+              for (;;) {
+                if (holding && at > Date.now()) {
+                  // Idle until the slot: the last outcome is committed first, and the connection handed back.
+                  await ledger.commit();
+                  connections.release();
+                  holding = false;
+                }
+                await sleepUntil(at, signal);
+                if (!holding) {
+                  await connections.acquire(signal);
+                  holding = true;
+                }
+                if (signal.aborted || Date.now() - at <= LATE_MS) break;
+                // Late for its slot (a stall, a busy worker): sending now would crowd the slots after it above
+                // the rate. Take the next slot instead, unless even that is hopelessly behind, when it is not
+                // the rate that holds this batch back.
+                const later = await slots.take();
+                const behind = Date.now() - later;
+                if (behind > LATE_MS && behind > MAX_SKIPPED_SLOTS * Math.max(later - at, 0.001)) break;
+                at = later;
               }
               if (stopped()) break;
               // Commits what this and other connections finished, and marks this one `sending`.

@@ -39,6 +39,11 @@ export function createMailer(settings: Pick<Settings, 'smtpUrl' | 'smtpPoolSize'
       // A server that stops answering fails the message within a minute instead of ten.
       socketTimeout: 60_000,
     } as SMTPPool.Options);
+    // Compose one message at start: the first real send then loads no code, so it leaves on its slot.
+    void nodemailer
+      .createTransport({ streamTransport: true, buffer: true })
+      .sendMail({ from: settings.mailFrom, to: settings.mailFrom, subject: 'warm-up', text: 'x', html: '<p>x</p>' })
+      .catch(() => undefined);
     return {
       connections: settings.smtpPoolSize,
       async send(email) {
