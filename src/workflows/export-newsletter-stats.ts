@@ -1,6 +1,5 @@
 import {
   ActivityCancellationType,
-  CancellationScope,
   ContinueAsNew,
   continueAsNew,
   isCancellation,
@@ -20,6 +19,7 @@ import {
 } from '../shared/contracts';
 import { EMAIL, LONG, QUICK } from './activity-options';
 import { failureReason } from './failure-reason';
+import { notifyAndCleanUp } from './notify-and-clean-up';
 
 /** Rows per activity call: the grain of the workflow's progress and of its history. */
 const DEFAULT_CHUNK_ROWS = 500_000;
@@ -115,20 +115,21 @@ export async function exportNewsletterStats(
     if (error instanceof ContinueAsNew) throw error;
     const cancelled = isCancellation(error);
     const subject = prepared ? `"${prepared.subject}"` : `newsletter ${input.newsletterId}`;
-    // Clean-up must run even though the workflow's own scope is cancelled.
-    await CancellationScope.nonCancellable(async () => {
+    const unpublished = published ? undefined : prepared;
+    await notifyAndCleanUp(
+      () =>
+        quick.notifyTaskOwner({
+          ...owner,
+          taskId: info.workflowId,
+          kind: 'export',
+          message: cancelled
+            ? `Your export of ${subject} was cancelled.`
+            : `Your export of ${subject} failed: ${failureReason(error)}.`,
+          exportId: published?.exportId,
+        }),
       // A published file stays: its link still works even if the email could not go out.
-      if (prepared && !published) await quick.discardExport({ fileKey: prepared.fileKey });
-      await quick.notifyTaskOwner({
-        ...owner,
-        taskId: info.workflowId,
-        kind: 'export',
-        message: cancelled
-          ? `Your export of ${subject} was cancelled.`
-          : `Your export of ${subject} failed: ${failureReason(error)}.`,
-        exportId: published?.exportId,
-      });
-    });
+      unpublished && (() => quick.discardExport({ fileKey: unpublished.fileKey })),
+    );
     progress = { ...progress, phase: cancelled ? 'cancelled' : 'failed' };
     throw error;
   }

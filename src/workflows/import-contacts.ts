@@ -1,6 +1,5 @@
 import {
   ActivityCancellationType,
-  CancellationScope,
   ContinueAsNew,
   continueAsNew,
   isCancellation,
@@ -20,6 +19,7 @@ import {
 import { LONG, QUICK } from './activity-options';
 import { applicationFailure } from '../shared/failures';
 import { failureReason } from './failure-reason';
+import { notifyAndCleanUp } from './notify-and-clean-up';
 
 /** Rows per activity call: the grain of the workflow's progress and of its history. */
 const DEFAULT_CHUNK_ROWS = 20_000;
@@ -88,11 +88,10 @@ export async function importContacts(input: ImportContactsInput, state?: ImportS
     const message = cancelled
       ? 'Your contact import was cancelled; the contacts it had already imported were kept.'
       : `Your contact import failed: ${importFailureReason(error)}.`;
-    // Clean-up must run even though the workflow's own scope is cancelled.
-    await CancellationScope.nonCancellable(async () => {
-      await quick.discardImportFile({ fileKey: input.fileKey });
-      await quick.notifyTaskOwner({ ...owner, taskId: info.workflowId, kind: 'import', message });
-    });
+    await notifyAndCleanUp(
+      () => quick.notifyTaskOwner({ ...owner, taskId: info.workflowId, kind: 'import', message }),
+      () => quick.discardImportFile({ fileKey: input.fileKey }),
+    );
     progress = { ...progress, phase: cancelled ? 'cancelled' : 'failed' };
     throw error;
   }
