@@ -33,6 +33,9 @@ const url = (protocols: string[]) =>
     { message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
 
+/** One address, no display name: what SMTP's MAIL FROM carries. */
+const BARE_ADDRESS = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+$/;
+
 const environment = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).max(255).optional(),
@@ -54,6 +57,7 @@ const environment = z.object({
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAILROOM_SMTP_POOL: z.coerce.number().int().min(1).max(100).default(5),
   MAIL_FROM: z.string().min(3).default('mailroom <no-reply@localhost>'),
+  BOUNCE_ADDRESS: z.string().regex(BARE_ADDRESS, 'expected a bare address such as bounces@example.com').optional(),
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LINK_TTL: duration.default(ms('7d')),
   MAILROOM_EMAIL_RATE: z.coerce.number().positive().max(100_000).default(50),
@@ -103,6 +107,11 @@ const settingsSchema = environment.transform((e, ctx) => {
     return z.NEVER;
   }
   const dataDir = path.resolve(e.MAILROOM_DATA_DIR);
+  const bounceAddress = e.BOUNCE_ADDRESS ?? /<([^<>]+)>\s*$/.exec(e.MAIL_FROM)?.[1] ?? e.MAIL_FROM.trim();
+  if (!BARE_ADDRESS.test(bounceAddress)) {
+    ctx.addIssue({ code: 'custom', path: ['BOUNCE_ADDRESS'], message: 'required when MAIL_FROM holds no address' });
+    return z.NEVER;
+  }
   return {
     /** HTTP port of the API. @defaultValue 3000 */
     port: e.PORT,
@@ -132,6 +141,11 @@ const settingsSchema = environment.transform((e, ctx) => {
     smtpPoolSize: e.MAILROOM_SMTP_POOL,
     /** @defaultValue `mailroom <no-reply@localhost>` */
     mailFrom: e.MAIL_FROM,
+    /**
+     * Envelope sender (SMTP MAIL FROM) of every email, where bounces go: always the service's, never a
+     * tenant's `from`. @defaultValue the address inside `MAIL_FROM`
+     */
+    bounceAddress,
     /** HMAC key of download links; generated once into the data dir unless NODE_ENV=production. */
     linkSecret: e.LINK_SECRET ?? localLinkSecret(dataDir),
     /** Lifetime of a download link in ms; `LINK_TTL` takes `7d`, `12h`, `90m`. @defaultValue 7 days */

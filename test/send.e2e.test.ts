@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { addTenantSender } from '../src/db/queries/tenant-senders';
 import { DIALECTS } from './support/databases';
 import { createAudience } from './support/contacts';
 import { apiClient } from './support/http';
@@ -39,6 +40,7 @@ for (const dialect of DIALECTS) {
         extra: ['refused1@acme.test', 'refused2@acme.test', `flaky1-${dialect}@acme.test`, 'not-an-address'],
       });
       owner = apiClient(sys.url, (await sys.user(TENANT, 'sender@acme.test')).apiKey);
+      await addTenantSender(sys.db.database.db, TENANT, 'news@acme.test');
       rival = apiClient(sys.url, (await sys.user('rival', 'spy@rival.test')).apiKey);
     });
     after(async () => {

@@ -9,9 +9,11 @@ import {
   type DeliveryOutcome,
   type MarkResult,
 } from '../db/queries/sends';
+import { isVerifiedAddress } from '../db/queries/tenant-senders';
 import type { Database } from '../db/schema';
 import type { Mailer } from '../mail/mailer';
 import { personalise } from '../mail/personalise';
+import { parseMailbox } from '../mail/sender-address';
 import {
   classifySmtpFailure,
   describeSmtpFailure,
@@ -55,6 +57,16 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
       const signal = context.cancellationSignal;
       const newsletter = await findNewsletter(database.db, batch.tenantId, batch.newsletterId);
       if (!newsletter) throw new NewsletterNotFound(`newsletter ${batch.newsletterId} does not exist`);
+      // A sender an operator withdrew after the draft was written (or a draft older than verified senders)
+      // stops the send before anything is claimed: no retry can make it verified.
+      if (newsletter.from_address !== null) {
+        const from = parseMailbox(newsletter.from_address);
+        if (!from || !(await isVerifiedAddress(database.db, batch.tenantId, from.address)))
+          throw ApplicationFailure.nonRetryable(
+            `the newsletter's from ${JSON.stringify(newsletter.from_address)} is no longer a verified sender of tenant ${batch.tenantId}`,
+            'SenderNotVerified',
+          );
+      }
       const counts: SendCounts = { sent: 0, failed: 0, skipped: 0, resent: 0 };
       const toSend: ClaimedDelivery[] = [];
       for (const delivery of await listUnsentDeliveries(database.db, batch.newsletterId, batch.range, domain)) {
@@ -300,7 +312,8 @@ function sendOne(
 ) {
   const token = signUnsubscribeToken(tenantId, delivery.contactId, settings.linkSecret);
   return mailer.send({
-    from: newsletter.from_address ?? undefined,
+    // Checked by the batch against the tenant's verified senders; the envelope sender is the mailer's own.
+    from: newsletter.from_address === null ? undefined : parseMailbox(newsletter.from_address),
     to: delivery.email,
     subject: personalise(newsletter.subject, delivery, 'text'),
     html: personalise(newsletter.html, delivery, 'html'),

@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ExportService } from '../services/exports';
 import { ImportService } from '../services/imports';
 import { LimitService } from '../services/limits';
+import { NewsletterService } from '../services/newsletters';
 import { ScheduleService } from '../services/schedules';
 import { SendService } from '../services/sends';
 import { TaskService } from '../services/tasks';
@@ -32,6 +33,7 @@ function buildServices({ database, temporal, settings, files }: ApiDeps): ApiSer
     exports: new ExportService(database.db, tasks, limits, settings),
     imports: new ImportService(tasks, files.importFiles),
     sends: new SendService(database.db, tasks, settings),
+    newsletters: new NewsletterService(database.db),
     schedules: new ScheduleService(database.db, temporal, limits, settings),
   };
 }

@@ -4,6 +4,7 @@ import type { Database } from '../db/schema';
 import type { ExportService } from '../services/exports';
 import type { ImportService } from '../services/imports';
 import type { LimitService } from '../services/limits';
+import type { NewsletterService } from '../services/newsletters';
 import type { ScheduleService } from '../services/schedules';
 import type { SendService } from '../services/sends';
 import type { TaskService } from '../services/tasks';
@@ -37,5 +38,6 @@ export interface ApiServices {
   exports: ExportService;
   imports: ImportService;
   sends: SendService;
+  newsletters: NewsletterService;
   schedules: ScheduleService;
 }

@@ -4,7 +4,7 @@ import { createTenant, createUser, migrate, seed } from './commands/admin';
 import { api } from './commands/api';
 import { dev } from './commands/dev';
 import { schedulesSync } from './commands/schedules';
-import { LIMIT_OPTIONS, setLimits, showTenant } from './commands/tenants';
+import { addSender, LIMIT_OPTIONS, removeSender, setLimits, showTenant } from './commands/tenants';
 import { worker } from './commands/worker';
 
 const program = new Command('mailroom').description('Background tasks of the emailing SaaS, on Temporal.');
@@ -28,7 +28,18 @@ const setLimitsCommand = tenants
   .description('override limits of one tenant ("default" puts one back); prints the limits in force');
 for (const { flag, describe } of LIMIT_OPTIONS) setLimitsCommand.option(`--${flag} <value>`, describe);
 setLimitsCommand.action(action(setLimits));
-tenants.command('show <slug>').description("a tenant's limits in force and its usage").action(action(showTenant));
+tenants
+  .command('show <slug>')
+  .description("a tenant's limits in force, its usage and its verified senders")
+  .action(action(showTenant));
+tenants
+  .command('add-sender <slug> <sender>')
+  .description('let the tenant send from an address, or any address @domain; prints its senders')
+  .action(action(addSender));
+tenants
+  .command('remove-sender <slug> <sender>')
+  .description('withdraw a sender: drafts from it can no longer be sent; prints the senders left')
+  .action(action(removeSender));
 program
   .command('users')
   .description('manage users')

@@ -5,6 +5,7 @@ import { sendsSchema } from './migrations/002-sends';
 import { schedulesSchema } from './migrations/003-schedules';
 import { tenantLimitsSchema } from './migrations/004-tenant-limits';
 import { recipientCountsSchema } from './migrations/005-recipient-counts';
+import { tenantSendersSchema } from './migrations/006-tenant-senders';
 
 /** Migrations live in code (not read from a folder) so the compiled and the tsx-run CLI see the same list. */
 function provider(database: Database): MigrationProvider {
@@ -16,6 +17,7 @@ function provider(database: Database): MigrationProvider {
         '003-schedules': schedulesSchema(),
         '004-tenant-limits': tenantLimitsSchema(),
         '005-recipient-counts': recipientCountsSchema(database.dialect),
+        '006-tenant-senders': tenantSendersSchema(),
       };
     },
   };

@@ -6,7 +6,11 @@ import type { Settings } from '../settings';
 
 export interface OutgoingEmail {
   to: string;
-  from?: string;
+  /**
+   * The From header: a newsletter's verified sender, or `MAIL_FROM` when absent. Never the envelope: the
+   * SMTP MAIL FROM of every message is the service's `BOUNCE_ADDRESS`.
+   */
+  from?: string | { name: string; address: string };
   subject: string;
   text?: string;
   html?: string;
@@ -26,7 +30,16 @@ export interface Mailer {
 }
 
 /** SMTP through a pooled transport when SMTP_URL is set, else one `.eml` file per message in the outbox. */
-export function createMailer(settings: Pick<Settings, 'smtpUrl' | 'smtpPoolSize' | 'mailFrom' | 'dataDir'>): Mailer {
+export function createMailer(
+  settings: Pick<Settings, 'smtpUrl' | 'smtpPoolSize' | 'mailFrom' | 'bounceAddress' | 'dataDir'>,
+): Mailer {
+  // The envelope is set, never derived from the headers: bounces come to the service, and a tenant's
+  // text can neither name the envelope sender nor add a recipient.
+  const message = (email: OutgoingEmail) => ({
+    ...email,
+    from: email.from ?? settings.mailFrom,
+    envelope: { from: settings.bounceAddress, to: email.to },
+  });
   if (settings.smtpUrl) {
     const transport = nodemailer.createTransport({
       url: settings.smtpUrl,
@@ -47,7 +60,7 @@ export function createMailer(settings: Pick<Settings, 'smtpUrl' | 'smtpPoolSize'
     return {
       connections: settings.smtpPoolSize,
       async send(email) {
-        await transport.sendMail({ from: settings.mailFrom, ...email });
+        await transport.sendMail(message(email));
         return { messageId: email.messageId };
       },
       close: () => transport.close(),
@@ -58,7 +71,7 @@ export function createMailer(settings: Pick<Settings, 'smtpUrl' | 'smtpPoolSize'
   return {
     connections: settings.smtpPoolSize,
     async send(email) {
-      const info = await transport.sendMail({ from: settings.mailFrom, ...email });
+      const info = await transport.sendMail(message(email));
       await fs.promises.mkdir(outbox, { recursive: true });
       // Named after the Message-ID: a resend replaces the file instead of adding a second one.
       const name = email.messageId.replace(/[^A-Za-z0-9.@-]+/g, '_').replace(/^_+|_+$/g, '');

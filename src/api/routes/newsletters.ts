@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { z } from 'zod';
-import { createNewsletter, listNewsletters } from '../../db/queries/newsletters';
+import { listNewsletters } from '../../db/queries/newsletters';
 import { caller } from '../auth';
 import type { ApiDeps, ApiServices } from '../deps';
 import { idempotencyKeyOf } from '../idempotency';
@@ -10,7 +10,7 @@ import { respondTaskStarted } from '../task-started';
 import { parseRequest } from '../validate';
 
 /** `/v1/newsletters`: the tenant's drafts and newsletters, and sending one. */
-export function newsletterRoutes({ database }: ApiDeps, { sends }: ApiServices): Router {
+export function newsletterRoutes({ database }: ApiDeps, { sends, newsletters }: ApiServices): Router {
   const router = Router();
   router.get('/v1/newsletters', async (req, res) => {
     const query = parseRequest(NewsletterListQuery, req.query, 'query');
@@ -18,7 +18,7 @@ export function newsletterRoutes({ database }: ApiDeps, { sends }: ApiServices):
   });
   router.post('/v1/newsletters', async (req, res) => {
     const draft = parseRequest(NewsletterDraft, req.body, 'body');
-    const row = await createNewsletter(database.db, { tenantId: caller(req).tenantId, ...draft });
+    const row = await newsletters.createDraft(caller(req), draft);
     const body: z.infer<typeof Newsletter> = {
       id: row.id,
       subject: row.subject,

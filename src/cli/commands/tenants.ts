@@ -3,6 +3,8 @@ import { migrateToLatest } from '../../db/migrate';
 import { LimitService, type TenantUsage } from '../../services/limits';
 import { loadSettings, type TenantLimits } from '../../settings';
 import { findTenant } from '../../db/queries/tenants';
+import { addTenantSender, listTenantSenders, removeTenantSender } from '../../db/queries/tenant-senders';
+import { parseSenderSpec } from '../../mail/sender-address';
 import { UsageError } from '../action';
 import { assertSlug, withDatabase } from './admin';
 
@@ -30,7 +32,7 @@ function parseLimit(flag: string, text: string): number | null {
   return value;
 }
 
-function describeLimits(slug: string, limits: TenantLimits, usage?: TenantUsage): string {
+function describeLimits(slug: string, limits: TenantLimits, usage?: TenantUsage, senders?: string[]): string {
   const used = (name: keyof TenantUsage) => (usage ? ` (in use: ${usage[name]})` : '');
   return [
     `tenant ${slug}`,
@@ -42,6 +44,7 @@ function describeLimits(slug: string, limits: TenantLimits, usage?: TenantUsage)
     `  min schedule interval  ${ms(limits.minScheduleIntervalMs, { long: true })}`,
     `  export bytes kept      ${limits.exportBytes}${used('exportBytes')}`,
     `  event streams per user ${limits.eventStreams}`,
+    ...(senders ? [`  senders                ${describeSenders(senders)}`] : []),
   ].join('\n');
 }
 
@@ -70,7 +73,45 @@ export const showTenant = (slug: string) =>
     await migrateToLatest(database);
     await requireTenant(database.db, slug);
     const service = new LimitService(database.db, loadSettings().limits);
-    console.log(describeLimits(slug, await service.of(slug), await service.usage(slug)));
+    const senders = await listTenantSenders(database.db, slug);
+    console.log(describeLimits(slug, await service.of(slug), await service.usage(slug), senders));
+  });
+
+const describeSenders = (senders: string[]) =>
+  senders.length > 0 ? senders.join(' ') : '(none: its newsletters can only go out from MAIL_FROM)';
+
+/** An address or `@domain` from the command line, normalised (the domain lowercased); a usage error otherwise. */
+function senderArgument(text: string): string {
+  const sender = parseSenderSpec(text);
+  if (!sender) throw new UsageError(`expected an address or @domain (news@example.com, @example.com), got "${text}"`);
+  return sender;
+}
+
+/**
+ * `mailroom tenants add-sender <slug> <address or @domain>`: lets the tenant's newsletters go out from that
+ * address, or from any address at that domain (not its subdomains). Idempotent; prints the senders.
+ */
+export const addSender = (slug: string, text: string) =>
+  withDatabase(async (database) => {
+    assertSlug(slug);
+    const sender = senderArgument(text);
+    await migrateToLatest(database);
+    await requireTenant(database.db, slug);
+    const outcome = await addTenantSender(database.db, slug, sender);
+    console.log(outcome === 'added' ? `added sender ${sender}` : `sender ${sender} already verified; nothing changed`);
+    console.log(`senders of ${slug}: ${describeSenders(await listTenantSenders(database.db, slug))}`);
+  });
+
+/** `mailroom tenants remove-sender <slug> <address or @domain>`: drafts naming it can no longer be sent. */
+export const removeSender = (slug: string, text: string) =>
+  withDatabase(async (database) => {
+    assertSlug(slug);
+    const sender = senderArgument(text);
+    await migrateToLatest(database);
+    await requireTenant(database.db, slug);
+    const removed = await removeTenantSender(database.db, slug, sender);
+    console.log(removed ? `removed sender ${sender}` : `${sender} was not a sender of ${slug}; nothing changed`);
+    console.log(`senders of ${slug}: ${describeSenders(await listTenantSenders(database.db, slug))}`);
   });
 
 async function requireTenant(db: Parameters<typeof findTenant>[0], slug: string): Promise<void> {
