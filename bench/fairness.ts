@@ -43,7 +43,7 @@ import { findTemporalCli } from '../src/temporal/cli-binary';
 import { startDevServerOnFreePort, type DevServer } from '../src/temporal/dev-server';
 import { createAudience } from '../test/support/contacts';
 import { withAdmin } from '../test/support/databases';
-import { apiClient } from '../test/support/http';
+import { apiClient, type ApiResponse } from '../test/support/http';
 import { LISTING_STALL_TARGET_MS, measureListing, type ListingFigures } from './support/listing';
 import { startMailroom, type MailroomProcesses } from './support/mailroom-processes';
 import { stopAllProcesses } from './support/processes';
@@ -243,10 +243,24 @@ async function createTenants(database: Database): Promise<Tenants> {
 
 type Client = ReturnType<typeof apiClient>;
 
+/** 5xx answers to POSTs, by tenant: none are expected; each is printed with the figures. */
+const serverErrors = { a: 0, b: 0, samples: [] as string[] };
+
+/** B's POST, tried again 100 ms after a 5xx (up to 5 times): its clock keeps running from the first try. */
+async function postRetrying5xx(post: () => Promise<ApiResponse>): Promise<ApiResponse> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await post();
+    if (response.status < 500 || attempt === 5) return response;
+    serverErrors.b++;
+    if (serverErrors.samples.length < 3) serverErrors.samples.push(response.text);
+    await sleep(100);
+  }
+}
+
 async function bExport(b: Client, sink: RecordingSink, newsletterId: number): Promise<BTask> {
   const from = sink.emails.length;
   const started = Date.now();
-  const response = await b.post('/v1/exports', { newsletterId });
+  const response = await postRetrying5xx(() => b.post('/v1/exports', { newsletterId }));
   const postMs = Date.now() - started;
   if (response.status !== 202) throw new Error(`B's export answered ${response.status}: ${response.text}`);
   const messageId = messageIdForKey(response.body.taskId);
@@ -257,7 +271,7 @@ async function bExport(b: Client, sink: RecordingSink, newsletterId: number): Pr
 async function bSend(b: Client, sink: RecordingSink, draft: { id: number; subject: string }): Promise<BTask> {
   const from = sink.emails.length;
   const started = Date.now();
-  const response = await b.post(`/v1/newsletters/${draft.id}/send`);
+  const response = await postRetrying5xx(() => b.post(`/v1/newsletters/${draft.id}/send`));
   const postMs = Date.now() - started;
   if (response.status !== 202) throw new Error(`B's send answered ${response.status}: ${response.text}`);
   const summaryId = messageIdForKey(`summary-${response.body.taskId}`);
@@ -278,7 +292,9 @@ async function runB(b: Client, sink: RecordingSink, t: Tenants, drafts: Tenants[
   for (let i = 0; i < total; i++) {
     await sleep(Math.max(0, start + i * O.bEveryMs - performance.now()));
     const isSend = Math.floor(((i + 1) * drafts.length) / total) > Math.floor((i * drafts.length) / total);
-    running.push(isSend ? bSend(b, sink, drafts[sends++]!) : bExport(b, sink, t.bExportNewsletter));
+    const task = isSend ? bSend(b, sink, drafts[sends++]!) : bExport(b, sink, t.bExportNewsletter);
+    task.catch(() => undefined); // handled by Promise.all below; no unhandled rejection meanwhile
+    running.push(task);
   }
   return Promise.all(running);
 }
@@ -325,6 +341,9 @@ function startFlood(a: Client, t: Tenants): Flood {
         flood.exports429++;
         flood.exportsFull = true;
         await backOff(response);
+      } else if (response.status >= 500) {
+        serverErrors.a++;
+        await sleep(O.aRetryMs);
       } else throw new Error(`A's export answered ${response.status}: ${response.text}`);
     }
   })();
@@ -336,6 +355,11 @@ function startFlood(a: Client, t: Tenants): Flood {
         if (response.status === 202) {
           flood.sendsAccepted.push(response.body.taskId);
           break;
+        }
+        if (response.status >= 500) {
+          serverErrors.a++;
+          await sleep(O.aRetryMs);
+          continue;
         }
         if (response.status !== 429) throw new Error(`A's send answered ${response.status}: ${response.text}`);
         flood.sends429++;
@@ -378,13 +402,16 @@ async function main(): Promise<void> {
   let sink: RecordingSink | undefined;
   let system: MailroomProcesses | undefined;
   let db: Awaited<ReturnType<typeof createDatabase>> | undefined;
+  let failed = false;
   const cleanUp = async () => {
     await system?.stop();
     await stopAllProcesses();
     sink?.stop();
     await db?.drop();
     await server?.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
+    // After a failure the logs (api.log, worker-N.log, temporal.log) stay for a look.
+    if (failed) log(`failed: the logs are in ${workDir}`);
+    else fs.rmSync(workDir, { recursive: true, force: true });
   };
   process.once('SIGINT', () => {
     log('interrupted: stopping what the bench started');
@@ -577,6 +604,11 @@ async function main(): Promise<void> {
         `${aStillBusy ? '; A was still busy when B finished' : "; A's backlog had DRAINED before B finished (flood too small for B's spread)"}.`,
     );
 
+    if (serverErrors.a + serverErrors.b > 0)
+      console.log(
+        `\nThe API answered 5xx to ${serverErrors.b} of B's POSTs (each retried after 100 ms, its clock running) and ${serverErrors.a} of A's; e.g. ${serverErrors.samples[0] ?? ''} (see api.log: SQLITE_BUSY_SNAPSHOT in recordTaskWithin on SQLite).`,
+      );
+
     console.log('\n| email share while both send | messages | rate | target |\n| --- | --- | --- | --- |');
     row([`A (3 sends open)`, String(inOverlap(aTimes)), `${aRate.toFixed(2)}/s`, `${O.rate / 2} ± 5`]);
     row([
@@ -629,6 +661,9 @@ async function main(): Promise<void> {
         `- newsletter listing holds the event loop ≤ ${LISTING_STALL_TARGET_MS} ms: ${verdict(worstStall <= LISTING_STALL_TARGET_MS)} (${msf(worstStall)})`,
       );
     console.log(`\nRun time: ${s(mainMs)} for phases 1–3, ${s(performance.now() - benchStarted)} in all.`);
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     await cleanUp();
   }
