@@ -35,6 +35,13 @@ export interface PageFigures {
   loopDelayMaxMs: number;
   /** Longest answer to /healthz, asked back to back while the listing requests ran. */
   healthzMaxMs: number;
+  /** Each measured request's worst stall, in order. */
+  stallsMs: number[];
+  /**
+   * The same watch over as many windows without a request (each as long as the median GET): what the
+   * machine itself costs the timer (other processes on the cores, GC), to read the stalls against.
+   */
+  idleStallMs: number;
   /** The recipients the page showed, by status: a sanity check of the counts. */
   recipients: Record<string, number[]>;
 }
@@ -176,48 +183,72 @@ async function measurePage(
   for (const item of warmUp.items) (recipients[item.status] ??= []).push(item.recipients);
 
   const httpMs: number[] = [];
-  let worstStallMs = 0;
-  let healthzMaxMs = 0;
-  let loopDelayMaxMs = 0;
+  const windows: Watched[] = [];
   for (let i = 0; i < runs; i++) {
-    // Let the loop settle (the previous request's sockets, GC) before watching it.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const stall = watchStalls(10);
-    let listing = true;
-    const healthz = (async () => {
-      while (listing) {
+    windows.push(
+      await watchLoop(apiUrl, async () => {
         const started = performance.now();
-        const response = await fetch(`${apiUrl}/healthz`);
-        await response.text();
-        healthzMaxMs = Math.max(healthzMaxMs, performance.now() - started);
-      }
-    })();
-    // A new histogram per request: one re-enabled would count the time it was off as a delay.
-    const histogram = monitorEventLoopDelay({ resolution: 10 });
-    histogram.enable();
-    const started = performance.now();
-    try {
-      await get();
-      httpMs.push(performance.now() - started);
-      // One more tick of the timer, so a stall that ended with the response is seen.
-      await new Promise((resolve) => setTimeout(resolve, 15));
-    } finally {
-      histogram.disable();
-      loopDelayMaxMs = Math.max(loopDelayMaxMs, histogram.max / 1e6);
-      listing = false;
-      await healthz;
-      worstStallMs = Math.max(worstStallMs, stall.stop());
-    }
+        await get();
+        httpMs.push(performance.now() - started);
+      }),
+    );
   }
+  const idle: Watched[] = [];
+  for (let i = 0; i < runs; i++)
+    idle.push(await watchLoop(apiUrl, () => sleep(Math.max(20, timings(httpMs).medianMs))));
+  const worst = (list: Watched[], key: keyof Watched) => Math.max(...list.map((w) => w[key]));
   return {
     label,
     query,
     http: timings(httpMs),
-    worstStallMs,
-    loopDelayMaxMs,
-    healthzMaxMs,
+    worstStallMs: worst(windows, 'stallMs'),
+    stallsMs: windows.map((w) => w.stallMs),
+    loopDelayMaxMs: worst(windows, 'loopDelayMaxMs'),
+    healthzMaxMs: worst(windows, 'healthzMaxMs'),
+    idleStallMs: worst(idle, 'stallMs'),
     recipients,
   };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+interface Watched {
+  stallMs: number;
+  loopDelayMaxMs: number;
+  healthzMaxMs: number;
+}
+
+/**
+ * Runs `body` while watching this process's event loop (where the API runs): a 10 ms interval timer's
+ * worst lateness, a fresh monitorEventLoopDelay histogram, and /healthz asked back to back.
+ */
+async function watchLoop(apiUrl: string, body: () => Promise<void>): Promise<Watched> {
+  // Let the loop settle (the previous request's sockets, GC) before watching it.
+  await sleep(50);
+  const stall = watchStalls(10);
+  let watching = true;
+  let healthzMaxMs = 0;
+  const healthz = (async () => {
+    while (watching) {
+      const started = performance.now();
+      const response = await fetch(`${apiUrl}/healthz`);
+      await response.text();
+      healthzMaxMs = Math.max(healthzMaxMs, performance.now() - started);
+    }
+  })();
+  // A new histogram each time: one re-enabled would count the time it was off as a delay.
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  try {
+    await body();
+    // One more tick of the timer, so a stall that ended with the body is seen.
+    await sleep(15);
+  } finally {
+    histogram.disable();
+    watching = false;
+    await healthz;
+  }
+  return { stallMs: stall.stop(), loopDelayMaxMs: histogram.max / 1e6, healthzMaxMs };
 }
 
 /** A timer that should fire every `everyMs`: the longest it was late is how long the loop was held. */
