@@ -101,12 +101,11 @@ export class TaskService {
       if (existing) return { task: sameRequest(existing, requestHash), created: false };
     }
     const limits = await this.limits.of(start.owner.tenantId);
-    await this.recordWithinLimit(task, limits[TASK_LIMIT[start.kind]]);
-    const recorded = await findOwnTask(this.db, start.owner, task.id);
-    if (!recorded) {
-      // Lost a race on the idempotency key with a different request.
+    if (!(await this.recordWithinLimit(task, limits[TASK_LIMIT[start.kind]]))) {
+      // A concurrent request with the same key (or id) recorded its task first: that one is the task.
       const winner =
-        start.idempotencyKey && (await findTaskByIdempotencyKey(this.db, start.owner, start.idempotencyKey));
+        (start.idempotencyKey && (await findTaskByIdempotencyKey(this.db, start.owner, start.idempotencyKey))) ||
+        (await findOwnTask(this.db, start.owner, task.id));
       if (winner) return { task: sameRequest(winner, requestHash), created: false };
       throw new Error(`task ${task.id} could not be recorded`);
     }
@@ -131,19 +130,20 @@ export class TaskService {
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-        if (recorded.created_at === task.created_at) await deleteTask(this.db, task.id);
+        await deleteTask(this.db, task.id);
         throw error;
       }
     }
-    return { task: recorded, created: recorded.created_at === task.created_at };
+    return { task, created: true };
   }
 
   /**
    * Records the task if its tenant has fewer open tasks of the kind than `max`. At the limit, tasks whose
    * close went unrecorded (a crash before their last notification) are checked in Temporal once first.
    */
-  private async recordWithinLimit(task: TaskTable, max: number): Promise<void> {
-    if (await recordTaskWithin(this.database, task, max)) return;
+  private async recordWithinLimit(task: TaskTable, max: number): Promise<boolean> {
+    const first = await recordTaskWithin(this.database, task, max);
+    if (first !== 'full') return first === 'recorded';
     for (const id of await listOpenTaskIds(this.db, task.tenant_id, task.kind)) {
       const description = await this.handle(id)
         .describe()
@@ -153,7 +153,8 @@ export class TaskService {
         });
       if (!description || toTaskStatus(description.status.name) !== 'RUNNING') await markTaskClosed(this.db, id);
     }
-    if (await recordTaskWithin(this.database, task, max)) return;
+    const second = await recordTaskWithin(this.database, task, max);
+    if (second !== 'full') return second === 'recorded';
     throw new LimitExceeded(
       TASK_LIMIT[task.kind],
       max,

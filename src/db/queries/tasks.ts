@@ -63,18 +63,27 @@ export async function deleteTask(db: Kysely<DatabaseSchema>, id: string): Promis
 }
 
 /**
- * Records the task only while the owner's tenant has fewer than `max` open tasks of its kind; false when
- * it has that many. One tenant's concurrent starts are serialised (an advisory lock on PostgreSQL; SQLite
- * has one writer), so a burst cannot slip past the limit.
+ * Records the task only while the owner's tenant has fewer than `max` open tasks of its kind (`full`
+ * otherwise), and only if neither its id nor its idempotency key is taken (`taken`: an earlier or
+ * concurrent request has them). One tenant's concurrent starts are serialised (an advisory lock on
+ * PostgreSQL; SQLite has one writer), so a burst cannot slip past the limit.
  */
-export async function recordTaskWithin(database: Database, task: TaskTable, max: number): Promise<boolean> {
+export async function recordTaskWithin(
+  database: Database,
+  task: TaskTable,
+  max: number,
+): Promise<'recorded' | 'taken' | 'full'> {
   return database.db.transaction().execute(async (trx) => {
     if (database.dialect === 'postgres') {
-      await sql`select pg_advisory_xact_lock(hashtext(${`tasks:${task.tenant_id}:${task.kind}`}))`.execute(trx);
+      await sql`select pg_advisory_xact_lock(hashtext(${`tasks:${task.tenant_id}`}))`.execute(trx);
     }
-    if ((await countOpenTasks(trx, task.tenant_id, task.kind)) >= max) return false;
-    await recordTask(trx, task);
-    return true;
+    if ((await countOpenTasks(trx, task.tenant_id, task.kind)) >= max) return 'full';
+    const inserted = await trx
+      .insertInto('tasks')
+      .values(task)
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0 ? 'recorded' : 'taken';
   });
 }
 
