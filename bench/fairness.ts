@@ -246,10 +246,22 @@ type Client = ReturnType<typeof apiClient>;
 /** 5xx answers to POSTs, by tenant: none are expected; each is printed with the figures. */
 const serverErrors = { a: 0, b: 0, samples: [] as string[] };
 
+/** A's POST; a network error (the API closed the connection) reads as a 599 answer, counted like a 5xx. */
+const tolerant = (post: Promise<ApiResponse>): Promise<ApiResponse> =>
+  post.catch((error: Error) => ({
+    status: 599,
+    headers: new Headers(),
+    body: undefined,
+    text: `${error.message}: ${String(error.cause)}`,
+  }));
+
 /** B's POST, tried again 100 ms after a 5xx (up to 5 times): its clock keeps running from the first try. */
 async function postRetrying5xx(post: () => Promise<ApiResponse>): Promise<ApiResponse> {
   for (let attempt = 1; ; attempt++) {
-    const response = await post();
+    const response = await post().catch((error: Error) => {
+      if (attempt === 5) throw error;
+      return { status: 599, headers: new Headers(), body: undefined, text: `${error.message}: ${String(error.cause)}` };
+    });
     if (response.status < 500 || attempt === 5) return response;
     serverErrors.b++;
     if (serverErrors.samples.length < 3) serverErrors.samples.push(response.text);
@@ -333,9 +345,9 @@ function startFlood(a: Client, t: Tenants): Flood {
   };
   const backOff = (response: { headers: Headers }) =>
     sleep(Math.min(Number(response.headers.get('retry-after') ?? 1) * 1000, O.aRetryMs));
-  const exportsLoop = (async () => {
+  const exportsLoop: Promise<void> = (async () => {
     while (!exportsStopped && flood.exportsAccepted.length < O.aExports) {
-      const response = await a.post('/v1/exports', { newsletterId: t.aExportNewsletter });
+      const response = await tolerant(a.post('/v1/exports', { newsletterId: t.aExportNewsletter }));
       if (response.status === 202) flood.exportsAccepted.push(response.body.taskId);
       else if (response.status === 429) {
         flood.exports429++;
@@ -347,11 +359,11 @@ function startFlood(a: Client, t: Tenants): Flood {
       } else throw new Error(`A's export answered ${response.status}: ${response.text}`);
     }
   })();
-  const sendsLoop = (async () => {
+  const sendsLoop: Promise<void> = (async () => {
     for (const draft of t.aDrafts) {
       for (;;) {
         if (stopped) return;
-        const response = await a.post(`/v1/newsletters/${draft}/send`);
+        const response = await tolerant(a.post(`/v1/newsletters/${draft}/send`));
         if (response.status === 202) {
           flood.sendsAccepted.push(response.body.taskId);
           break;
@@ -369,6 +381,9 @@ function startFlood(a: Client, t: Tenants): Flood {
     }
     flood.sendsFull = true;
   })();
+  // Seen by stop(); meanwhile no unhandled rejection.
+  exportsLoop.catch(() => undefined);
+  sendsLoop.catch(() => undefined);
   return flood;
 }
 
@@ -379,9 +394,9 @@ function timeTaskListing(a: Client): { stop(): Promise<number[]> } {
   const loop = (async () => {
     while (!stopped) {
       const started = performance.now();
-      const response = await a.get('/v1/tasks');
+      const response = await tolerant(a.get('/v1/tasks'));
       times.push(performance.now() - started);
-      if (response.status !== 200) throw new Error(`GET /v1/tasks answered ${response.status}: ${response.text}`);
+      if (response.status !== 200) serverErrors.a++;
       await sleep(100);
     }
   })();
@@ -606,7 +621,7 @@ async function main(): Promise<void> {
 
     if (serverErrors.a + serverErrors.b > 0)
       console.log(
-        `\nThe API answered 5xx to ${serverErrors.b} of B's POSTs (each retried after 100 ms, its clock running) and ${serverErrors.a} of A's; e.g. ${serverErrors.samples[0] ?? ''} (see api.log: SQLITE_BUSY_SNAPSHOT in recordTaskWithin on SQLite).`,
+        `\nThe API answered 5xx to ${serverErrors.b} of B's POSTs (each retried after 100 ms, its clock running) and ${serverErrors.a} of A's; e.g. ${serverErrors.samples[0] ?? ''} (on SQLite: SQLITE_BUSY_SNAPSHOT in recordTaskWithin, or SQLITE_BUSY after the 10 s busy_timeout; 599: the connection closed).`,
       );
 
     console.log('\n| email share while both send | messages | rate | target |\n| --- | --- | --- | --- |');
