@@ -4,6 +4,7 @@
  * event-loop stall during the request, against the 50 ms target.
  *
  *   npx tsx bench/listing.ts 2000000
+ *   npx tsx --expose-gc bench/listing.ts 2M --runs 10      # the seed's garbage collected before measuring
  *   npx tsx bench/listing.ts 200k 2M --pg postgres://postgres@127.0.0.1:55432/postgres --runs 5
  *
  * PostgreSQL is measured when `--pg URL` or MAILROOM_TEST_PG_URL is given (a database is created and
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
     console.log(
       '\nquery: listNewsletters on the database, no HTTP, after a warm-up call. GET: client-side, API in this process ' +
         '(startApi), after a warm-up request. Stall: the lateness of a 10 ms interval timer while each request ran; ' +
-        '/healthz asked back to back meanwhile. Idle stall: the same watch with no request, as long as a median GET: ' +
+        '/healthz asked back to back meanwhile. Idle stall: the same watch with no request, as long as the GET before it, between the requests: ' +
         'a stall near it is the machine (other processes on the cores, GC), not the request. On PostgreSQL the query ' +
         'waits on a socket, so it holds no loop.',
     );

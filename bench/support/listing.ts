@@ -38,7 +38,7 @@ export interface PageFigures {
   /** Each measured request's worst stall, in order. */
   stallsMs: number[];
   /**
-   * The same watch over as many windows without a request (each as long as the median GET): what the
+   * The same watch over as many windows without a request (each as long as the GET before it): what the
    * machine itself costs the timer (other processes on the cores, GC), to read the stalls against.
    */
   idleStallMs: number;
@@ -130,6 +130,9 @@ export async function measureListing(options: ListingOptions): Promise<ListingFi
         .where('newsletter_id', '=', db.newsletterId)
         .executeTakeFirstOrThrow(),
     );
+    // The seed's garbage is this process's: collect it (with --expose-gc) and let the machine settle first.
+    (globalThis as { gc?: () => void }).gc?.();
+    await sleep(2_000);
     const first = await listNewsletters(db.database.db, DEMO_TENANT, { limit: LISTING_PAGE_SIZE });
     if (first.next === undefined) throw new Error('the listing has a single page: expected the seed below the drafts');
     const label = `${options.contacts.toLocaleString('en')} ${options.dialect}`;
@@ -184,6 +187,7 @@ async function measurePage(
 
   const httpMs: number[] = [];
   const windows: Watched[] = [];
+  const idle: Watched[] = [];
   for (let i = 0; i < runs; i++) {
     windows.push(
       await watchLoop(apiUrl, async () => {
@@ -192,10 +196,9 @@ async function measurePage(
         httpMs.push(performance.now() - started);
       }),
     );
+    // Interleaved, so the idle windows see the same machine as the requests around them.
+    idle.push(await watchLoop(apiUrl, () => sleep(Math.max(20, httpMs[httpMs.length - 1]!))));
   }
-  const idle: Watched[] = [];
-  for (let i = 0; i < runs; i++)
-    idle.push(await watchLoop(apiUrl, () => sleep(Math.max(20, timings(httpMs).medianMs))));
   const worst = (list: Watched[], key: keyof Watched) => Math.max(...list.map((w) => w[key]));
   return {
     label,
