@@ -64,14 +64,20 @@ for (const dialect of DIALECTS) {
 
       // The kill lands while the server holds a message it has not answered yet: the worker dies in an
       // SMTP transaction, with the rest of its pool busy, not between messages.
-      const kills: Array<{ at: number; sending: number }> = [];
+      const kills: Array<{ at: number; sending: number; killedAt: string }> = [];
       let seen = 0;
       smtp.beforeReply = async (email) => {
         if (!isNewsletter(email)) return;
         seen++;
         if (seen !== KILL_AT[kills.length]) return;
         await workers.at(-1)!.kill('SIGKILL');
-        kills.push({ at: seen, sending: await countSending(sys.db.database.db, newsletter.id) });
+        // Rows marked since the previous kill: a batch not yet retried may still hold that kill's rows.
+        const since = kills.at(-1)?.killedAt;
+        kills.push({
+          at: seen,
+          sending: await countSending(sys.db.database.db, newsletter.id, since),
+          killedAt: new Date().toISOString(),
+        });
         workers.push(startWorkerProcess(sys.settings, env));
         throw new Error('the client is dead');
       };

@@ -53,14 +53,18 @@ export async function assertOneMessagePerRecipient(
   return copiesAtServer(received);
 }
 
-/** Deliveries of a newsletter in `sending`: handed to SMTP by an attempt that has not recorded the outcome. */
-export async function countSending(db: Kysely<DatabaseSchema>, newsletterId: number): Promise<number> {
-  const row = await db
+/**
+ * Deliveries of a newsletter in `sending`: handed to SMTP by an attempt that has not recorded the outcome;
+ * with `since` (an ISO time), only those marked after it.
+ */
+export async function countSending(db: Kysely<DatabaseSchema>, newsletterId: number, since?: string): Promise<number> {
+  let query = db
     .selectFrom('deliveries')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('newsletter_id', '=', newsletterId)
-    .where('status', '=', 'sending')
-    .executeTakeFirstOrThrow();
+    .where('status', '=', 'sending');
+  if (since) query = query.where('updated_at', '>', since);
+  const row = await query.executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

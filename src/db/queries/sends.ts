@@ -170,9 +170,9 @@ export type DeliveryOutcome =
 export type MarkResult = 'marked' | 'skipped' | 'closed';
 
 /**
- * One commit of a send's ledger, in one transaction: first the outcomes of messages whose SMTP
- * transaction ended (`sent`, `failed`, or back to `pending` when the server said "not now"), then the
- * deliveries about to be handed to SMTP, marked `sending`.
+ * One commit of a send's ledger: first the outcomes of messages whose SMTP transaction ended (`sent`,
+ * `failed`, or back to `pending` when the server said "not now"), then the deliveries about to be handed
+ * to SMTP, marked `sending`. The usual case, messages accepted and the next ones marked, is one statement.
  *
  * A delivery is marked only while it is still `pending` or `sending` (a cancelled send's rows are never
  * revived) and its contact is still subscribed: one who unsubscribed since the batch was listed is
@@ -187,62 +187,52 @@ export async function commitDeliveryLedger(
   messageIdDomain: string,
 ): Promise<Map<number, MarkResult>> {
   const result = new Map<number, MarkResult>();
-  if (outcomes.length === 0 && toMark.length === 0) return result;
-  await db.transaction().execute(async (trx) => {
-    const at = now();
-    const sent = outcomes.filter((o) => o.status === 'sent').map((o) => o.contactId);
-    if (sent.length > 0) {
-      await trx
-        .updateTable('deliveries')
-        .set({ status: 'sent', last_error: null, sent_at: at, updated_at: at })
-        .where('newsletter_id', '=', newsletterId)
-        .where('contact_id', 'in', sent)
-        .where('status', '=', 'sending')
-        .execute();
-    }
-    for (const outcome of outcomes) {
-      if (outcome.status === 'sent') continue;
-      await trx
-        .updateTable('deliveries')
-        .set({ status: outcome.status, last_error: outcome.error, updated_at: at })
-        .where('newsletter_id', '=', newsletterId)
-        .where('contact_id', '=', outcome.contactId)
-        .where('status', '=', 'sending')
-        .execute();
-    }
-    if (toMark.length === 0) return;
-    const marked = await trx
+  const at = now();
+  for (const outcome of outcomes) {
+    if (outcome.status === 'sent') continue;
+    await db
       .updateTable('deliveries')
-      .set((eb) => ({
-        status: 'sending',
-        attempts: eb('attempts', '+', 1),
-        message_id: sql<string>`'<nl' || newsletter_id || '.c' || contact_id || ${`@${messageIdDomain}>`}`,
-        resends: sql<number>`resends + case when status = 'sending' then 1 else 0 end`,
-        updated_at: at,
-      }))
+      .set({ status: outcome.status, last_error: outcome.error, updated_at: at })
       .where('newsletter_id', '=', newsletterId)
-      .where('contact_id', 'in', toMark)
+      .where('contact_id', '=', outcome.contactId)
+      .where('status', '=', 'sending')
+      .execute();
+  }
+  const sent = outcomes.filter((o) => o.status === 'sent').map((o) => o.contactId);
+  if (sent.length === 0 && toMark.length === 0) return result;
+  // `-1` is no contact: it keeps each IN list valid when one side is empty.
+  const sentIds = sql.join(sent.length > 0 ? sent : [-1]);
+  const markIds = sql.join(toMark.length > 0 ? toMark : [-1]);
+  const isSent = sql`contact_id in (${sentIds})`;
+  const { rows } = await sql<{ contact_id: number; status: string }>`
+    update deliveries set
+      status = case when ${isSent} then 'sent' else 'sending' end,
+      last_error = case when ${isSent} then null else last_error end,
+      sent_at = case when ${isSent} then ${at} else sent_at end,
+      attempts = case when ${isSent} then attempts else attempts + 1 end,
+      message_id = case when ${isSent} then message_id
+        else '<nl' || newsletter_id || '.c' || contact_id || ${`@${messageIdDomain}>`} end,
+      resends = case when ${isSent} then resends else resends + case when status = 'sending' then 1 else 0 end end,
+      updated_at = ${at}
+    where newsletter_id = ${newsletterId}
+      and ((${isSent} and status = 'sending')
+        or (contact_id in (${markIds}) and status in ('pending', 'sending')
+          and contact_id in (select id from contacts where id in (${markIds}) and unsubscribed = 0)))
+    returning contact_id, status`.execute(db);
+  for (const row of rows) if (row.status === 'sending') result.set(Number(row.contact_id), 'marked');
+  const rest = toMark.filter((id) => !result.has(id));
+  if (rest.length > 0) {
+    // Still open but not marked: the contact unsubscribed.
+    const skipped = await db
+      .updateTable('deliveries')
+      .set({ status: 'skipped', updated_at: at })
+      .where('newsletter_id', '=', newsletterId)
+      .where('contact_id', 'in', rest)
       .where('status', 'in', ['pending', 'sending'])
-      .where('contact_id', 'in', (eb) =>
-        eb.selectFrom('contacts').select('id').where('id', 'in', toMark).where('unsubscribed', '=', 0),
-      )
       .returning('contact_id')
       .execute();
-    for (const row of marked) result.set(row.contact_id, 'marked');
-    const rest = toMark.filter((id) => !result.has(id));
-    if (rest.length > 0) {
-      // Still open but not marked: the contact unsubscribed.
-      const skipped = await trx
-        .updateTable('deliveries')
-        .set({ status: 'skipped', updated_at: at })
-        .where('newsletter_id', '=', newsletterId)
-        .where('contact_id', 'in', rest)
-        .where('status', 'in', ['pending', 'sending'])
-        .returning('contact_id')
-        .execute();
-      for (const row of skipped) result.set(row.contact_id, 'skipped');
-    }
-  });
+    for (const row of skipped) result.set(row.contact_id, 'skipped');
+  }
   for (const id of toMark) if (!result.has(id)) result.set(id, 'closed');
   return result;
 }
