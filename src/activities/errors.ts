@@ -15,6 +15,11 @@ export class ExportFileMissing extends Error {
   override name = 'ExportFileMissing';
 }
 
+/** A newsletter's sender is no longer verified for its tenant: an operator withdrew it. */
+export class SenderNotVerified extends Error {
+  override name = 'SenderNotVerified';
+}
+
 export class ImportFileMissing extends Error {
   override name = 'ImportFileMissing';
 }

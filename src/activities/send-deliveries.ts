@@ -24,7 +24,7 @@ import type { SendCounts, TaskOwner } from '../shared/contracts';
 import { signUnsubscribeToken } from '../storage/unsubscribe-links';
 import type { ActivityDeps } from './deps';
 import { FairEmailSlots } from './email-slots';
-import { NewsletterNotFound } from './errors';
+import { NewsletterNotFound, SenderNotVerified } from './errors';
 
 /** A delivery that keeps failing transiently is given up after this many attempts. */
 export const MAX_DELIVERY_ATTEMPTS = 12;
@@ -62,9 +62,8 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
       if (newsletter.from_address !== null) {
         const from = parseMailbox(newsletter.from_address);
         if (!from || !(await isVerifiedAddress(database.db, batch.tenantId, from.address)))
-          throw ApplicationFailure.nonRetryable(
+          throw new SenderNotVerified(
             `the newsletter's from ${JSON.stringify(newsletter.from_address)} is no longer a verified sender of tenant ${batch.tenantId}`,
-            'SenderNotVerified',
           );
       }
       const counts: SendCounts = { sent: 0, failed: 0, skipped: 0, resent: 0 };

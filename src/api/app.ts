@@ -26,7 +26,7 @@ export type { ApiDeps } from './deps';
 /** The services behind the routes, built once from the process's dependencies. */
 function buildServices({ database, temporal, settings, files }: ApiDeps): ApiServices {
   const limits = new LimitService(database.db, settings.limits);
-  const tasks = new TaskService(database, temporal, limits, settings.taskQueue);
+  const tasks = new TaskService(database, temporal, limits, settings);
   return {
     tasks,
     limits,

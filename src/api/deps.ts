@@ -16,6 +16,7 @@ export interface ApiDeps {
   settings: Pick<
     Settings,
     | 'linkSecret'
+    | 'publicBaseUrl'
     | 'linkTtlMs'
     | 'taskQueue'
     | 'dataDir'

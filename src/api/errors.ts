@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import {
+  DependencyUnavailable,
   DomainError,
   IdempotencyConflict,
   InvalidField,
@@ -8,6 +9,7 @@ import {
   NotFound,
   StateConflict,
 } from '../services/errors';
+import { isTemporalUnreachable } from '../temporal/reachability';
 
 /** An answer to the client: status, a stable code, and a message that names the problem. */
 export class HttpError extends Error {
@@ -41,6 +43,12 @@ function asHttpError(error: unknown): HttpError | undefined {
   if (error instanceof LimitExceeded) {
     return new HttpError(429, error.code, error.message, undefined, {
       fields: { limit: error.limit, max: error.max },
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+    });
+  }
+  if (isTemporalUnreachable(error)) return asHttpError(new DependencyUnavailable('Temporal', 5));
+  if (error instanceof DependencyUnavailable) {
+    return new HttpError(503, error.code, error.message, undefined, {
       headers: { 'Retry-After': String(error.retryAfterSeconds) },
     });
   }

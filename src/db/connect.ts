@@ -20,6 +20,9 @@ export interface ConnectOptions {
 export function connectDatabase(databaseUrl: string, options: ConnectOptions = {}): Database {
   if (isPostgresUrl(databaseUrl)) {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: options.maxConnections ?? 10 });
+    // An idle connection the server closed (a restart, a failover) is dropped and replaced at the next
+    // query; without a listener its error would crash the process.
+    pool.on('error', () => undefined);
     const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }

@@ -112,6 +112,8 @@ export interface TaskTable {
   created_at: string;
   /** Set when the task's workflow closed (its last notification, or an observed close); NULL while open. */
   closed_at?: string | null;
+  /** JSON of the TaskOutcome once the task ended; NULL while open. */
+  outcome?: string | null;
 }
 
 /** Emails that must go out once: the key is fixed per purpose (e.g. one per export task). */

@@ -87,3 +87,14 @@ export class LimitExceeded extends DomainError {
     super(message);
   }
 }
+
+/** A dependency does not answer: the client may try again after `retryAfterSeconds`; nothing was started. */
+export class DependencyUnavailable extends DomainError {
+  readonly code = 'unavailable';
+  constructor(
+    readonly dependency: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`${dependency} is not reachable just now; nothing was started, try again shortly`);
+  }
+}

@@ -68,8 +68,10 @@ export class SendService {
     if (task.kind !== 'send') throw new TaskNotPausable(action, task.kind);
     const handle = this.tasks.handle(taskId);
     try {
-      if ((await handle.describe()).status.name !== 'RUNNING') throw new TaskAlreadyClosed(action);
-      await handle.signal(SIGNALS[action]);
+      if ((await this.tasks.withDeadline(() => handle.describe())).status.name !== 'RUNNING') {
+        throw new TaskAlreadyClosed(action);
+      }
+      await this.tasks.withDeadline(() => handle.signal(SIGNALS[action]));
     } catch (error) {
       // Not started yet, or closed between the describe and the signal (the API fuzz found both).
       if (error instanceof WorkflowNotFoundError) throw new TaskAlreadyClosed(action);

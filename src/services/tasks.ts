@@ -29,14 +29,16 @@ import {
   type Progress,
   type TaskKind,
   type TaskOwner,
+  type TaskOutcome,
   type TaskStatus,
 } from '../shared/contracts';
 import { rootCause } from '../shared/failures';
-import type { Settings } from '../settings';
+import type { Settings, TenantLimits } from '../settings';
 import { exportDownloadUrl } from '../storage/download-links';
+import { isTemporalUnreachable, TEMPORAL_DEADLINE_MS } from '../temporal/reachability';
 import type { TaskList, TaskView } from '../shared/views';
 import { failureReason } from '../workflows/failure-reason';
-import { IdempotencyConflict, LimitExceeded, NotFound, TaskAlreadyClosed } from './errors';
+import { DependencyUnavailable, IdempotencyConflict, LimitExceeded, NotFound, TaskAlreadyClosed } from './errors';
 import { TASK_LIMIT, type LimitService } from './limits';
 import { decodePageCursor, encodePageCursor } from './page-cursor';
 
@@ -110,31 +112,37 @@ export class TaskService {
       throw new Error(`task ${task.id} could not be recorded`);
     }
     try {
-      await this.temporal.workflow.start<Workflow>(start.workflow, {
-        taskQueue: this.settings.taskQueue,
-        workflowId: task.id,
-        args: start.args,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: new TypedSearchAttributes([
-          { key: TenantIdKey, value: start.owner.tenantId },
-          { key: UserIdKey, value: start.owner.userId },
-          { key: TaskKindKey, value: start.kind },
-        ]),
-        staticSummary: start.summary,
-        priority: {
-          priorityKey: TASK_PRIORITY[start.kind],
-          fairnessKey: start.owner.tenantId,
-          fairnessWeight: limits.fairnessWeight,
-        },
-        staticDetails: fairnessDetails(start.owner.tenantId, limits.fairnessWeight, TASK_PRIORITY[start.kind]),
-      });
+      await this.withDeadline(() => this.startWorkflow(start, task.id, limits));
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
         await deleteTask(this.db, task.id);
+        if (isTemporalUnreachable(error)) throw new DependencyUnavailable('Temporal', 5);
         throw error;
       }
     }
     return { task, created: true };
+  }
+
+  /** The workflow start itself: the workflow function types its arguments; the tenant is its fairness key. */
+  private async startWorkflow<W extends Workflow>(start: TaskStart<W>, workflowId: string, limits: TenantLimits) {
+    await this.temporal.workflow.start<Workflow>(start.workflow, {
+      taskQueue: this.settings.taskQueue,
+      workflowId,
+      args: start.args,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: TenantIdKey, value: start.owner.tenantId },
+        { key: UserIdKey, value: start.owner.userId },
+        { key: TaskKindKey, value: start.kind },
+      ]),
+      staticSummary: start.summary,
+      priority: {
+        priorityKey: TASK_PRIORITY[start.kind],
+        fairnessKey: start.owner.tenantId,
+        fairnessWeight: limits.fairnessWeight,
+      },
+      staticDetails: fairnessDetails(start.owner.tenantId, limits.fairnessWeight, TASK_PRIORITY[start.kind]),
+    });
   }
 
   /**
@@ -194,10 +202,13 @@ export class TaskService {
   async cancel(owner: TaskOwner, taskId: string): Promise<void> {
     const task = await this.own(owner, taskId);
     const handle = this.handle(task.id);
-    const description = await handle.describe().catch(() => undefined);
+    const description = await this.withDeadline(() => handle.describe()).catch((error: unknown) => {
+      if (isTemporalUnreachable(error)) throw error;
+      return undefined;
+    });
     if (description && toTaskStatus(description.status.name) !== 'RUNNING') throw new TaskAlreadyClosed('cancel');
     try {
-      await handle.cancel();
+      await this.withDeadline(() => handle.cancel());
     } catch (error) {
       // Closed between the describe and the cancel.
       if (error instanceof WorkflowNotFoundError) throw new TaskAlreadyClosed('cancel');
@@ -213,61 +224,88 @@ export class TaskService {
     return { ...(result as ExportNewsletterStatsResult), downloadUrl };
   }
 
+  /** A call to Temporal that gives up after TEMPORAL_DEADLINE_MS: the API answers 503 rather than hang. */
+  withDeadline<T>(fn: () => Promise<T>): Promise<T> {
+    return this.temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, fn);
+  }
+
   handle(taskId: string): WorkflowHandle {
     return this.temporal.workflow.getHandle(taskId);
   }
 
   private async view(task: TaskTable): Promise<TaskView> {
-    const handle = this.handle(task.id);
     const base = {
       taskId: task.id,
       kind: task.kind,
       startedAt: task.created_at,
       links: { self: `/v1/tasks/${task.id}` },
     };
+    // A finished task reads from mailroom's own record: the same answer while Temporal is down.
+    if (task.outcome) return this.fromOutcome(base, task.closed_at, JSON.parse(task.outcome) as TaskOutcome);
+    const handle = this.handle(task.id);
     let description;
     try {
-      description = await handle.describe();
-    } catch {
+      description = await handle.client.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () => handle.describe());
+    } catch (error) {
+      if (isTemporalUnreachable(error)) {
+        // Open by our record, but nothing live can be read: said as such rather than guessed.
+        return { ...base, status: 'RUNNING', live: false, progress: { phase: 'unknown', done: 0, total: 0 } };
+      }
       // Recorded but not (yet) visible in Temporal: a start in flight.
       return { ...base, status: 'RUNNING', progress: { phase: 'starting', done: 0, total: 0 } };
     }
     const status = toTaskStatus(description.status.name);
-    const closedAt = description.closeTime?.toISOString();
-    if (status === 'RUNNING') {
-      return { ...base, status, progress: await queryProgress(handle) };
+    if (status === 'RUNNING') return { ...base, status, progress: await queryProgress(handle) };
+    // Closed without its outcome recorded: terminated or timed out (no workflow code ran), or a task of an
+    // earlier release. Recorded now, once, with the task's one notification where no workflow wrote it.
+    const outcome = await this.closedOutcome(handle, status);
+    await markTaskClosed(this.db, task.id, outcome);
+    const predicate = CLOSED_WITHOUT_FAILURE[status];
+    if (status === 'TERMINATED' || status === 'TIMED_OUT') {
+      await addNotification(this.db, {
+        tenantId: task.tenant_id,
+        userId: task.user_id,
+        taskId: task.id,
+        kind: task.kind,
+        message: `Your ${task.kind} task ${predicate}.`,
+      });
     }
-    // Normally recorded by the task's last notification; this covers a close that skipped it.
-    if (!task.closed_at) await markTaskClosed(this.db, task.id);
+    return this.fromOutcome(base, description.closeTime?.toISOString() ?? null, outcome);
+  }
+
+  private fromOutcome(
+    base: Omit<TaskView, 'status' | 'progress'>,
+    closedAt: string | null | undefined,
+    outcome: TaskOutcome,
+  ): TaskView {
+    return {
+      ...base,
+      status: outcome.status,
+      ...(closedAt ? { closedAt } : {}),
+      progress: outcome.progress,
+      ...(outcome.result === undefined ? {} : { result: this.withDownloadUrl(outcome.result) }),
+      ...(outcome.error ? { error: outcome.error } : {}),
+    };
+  }
+
+  /** How a closed workflow ended, read from Temporal. */
+  private async closedOutcome(handle: WorkflowHandle, status: Exclude<TaskStatus, 'RUNNING'>): Promise<TaskOutcome> {
     try {
-      const result = this.withDownloadUrl(await handle.result());
-      return { ...base, status, closedAt, result, progress: finishedProgress(result) };
+      const result: unknown = await handle.result();
+      return { status, progress: finishedProgress(result as TaskView['result']), result };
     } catch (error) {
       const cause = (error instanceof WorkflowFailedError ? rootCause(error) : undefined) as
         { type?: string; message?: string } | undefined;
       const predicate = CLOSED_WITHOUT_FAILURE[status];
-      const code = cause?.type ?? status.toLowerCase();
       // A reason in words: the failure's own text (paths, SQL, stacks) stays in the logs and in Temporal.
       const message = predicate
         ? `the task ${predicate}`
         : cause?.type === ErrorType.ImportFileMalformed && cause.message
           ? cause.message
           : failureReason(error);
-      if (status === 'TERMINATED' || status === 'TIMED_OUT') {
-        // No workflow code ran to say so: the task's one notification is written here, once.
-        await addNotification(this.db, {
-          tenantId: task.tenant_id,
-          userId: task.user_id,
-          taskId: task.id,
-          kind: task.kind,
-          message: `Your ${task.kind} task ${predicate}.`,
-        });
-      }
       return {
-        ...base,
         status,
-        closedAt,
-        error: { code, message },
+        error: { code: cause?.type ?? status.toLowerCase(), message },
         progress: await queryProgress(handle, status.toLowerCase()),
       };
     }

@@ -76,6 +76,10 @@ export const TaskView = z
       .describe('once FAILED, CANCELED, TERMINATED or TIMED_OUT'),
     startedAt: z.string(),
     closedAt: z.string().optional(),
+    live: z
+      .literal(false)
+      .optional()
+      .describe('present when Temporal could not be reached: the task is open by our record, its progress unknown'),
     links: TaskLinks,
   })
   .meta({ id: 'Task' });

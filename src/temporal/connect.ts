@@ -10,8 +10,14 @@ const connectionOptions = (s: TemporalSettings) => ({
   apiKey: s.temporalApiKey,
 });
 
+/**
+ * The API's channel tries to reconnect at least every second while Temporal is away (gRPC's default backs
+ * off to two minutes), so it is ready again within seconds of Temporal's return.
+ */
+const RECONNECT = { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_reconnect_backoff_ms': 1_000 };
+
 export async function connectClient(settings: TemporalSettings): Promise<Client> {
-  const connection = await Connection.connect(connectionOptions(settings));
+  const connection = await Connection.connect({ ...connectionOptions(settings), channelArgs: RECONNECT });
   return new Client({ connection, namespace: settings.temporalNamespace });
 }
 

@@ -18,7 +18,7 @@ import {
   type Progress,
 } from '../shared/contracts';
 import { EMAIL, LONG, QUICK } from './activity-options';
-import { failureReason } from './failure-reason';
+import { completedOutcome, endedOutcome, failureReason } from './failure-reason';
 import { notifyAndCleanUp } from './notify-and-clean-up';
 
 /** Rows per activity call: the grain of the workflow's progress and of its history. */
@@ -108,6 +108,7 @@ export async function exportNewsletterStats(
       kind: 'export',
       message: `Your export of "${prepared.subject}" is ready: ${result.rows} rows. The link was emailed to ${to}.`,
       exportId: result.exportId,
+      outcome: completedOutcome(result, result.rows),
     });
     progress = { phase: 'done', done: result.rows, total: result.rows };
     return result;
@@ -126,6 +127,7 @@ export async function exportNewsletterStats(
             ? `Your export of ${subject} was cancelled.`
             : `Your export of ${subject} failed: ${failureReason(error)}.`,
           exportId: published?.exportId,
+          outcome: endedOutcome(error, progress),
         }),
       // A published file stays: its link still works even if the email could not go out.
       unpublished && (() => quick.discardExport({ fileKey: unpublished.fileKey })),

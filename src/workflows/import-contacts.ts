@@ -18,7 +18,7 @@ import {
 } from '../shared/contracts';
 import { LONG, QUICK } from './activity-options';
 import { applicationFailure } from '../shared/failures';
-import { failureReason } from './failure-reason';
+import { completedOutcome, endedOutcome, failureReason } from './failure-reason';
 import { notifyAndCleanUp } from './notify-and-clean-up';
 
 /** Rows per activity call: the grain of the workflow's progress and of its history. */
@@ -79,17 +79,20 @@ export async function importContacts(input: ImportContactsInput, state?: ImportS
       taskId: info.workflowId,
       kind: 'import',
       message: finishedMessage(result),
+      outcome: completedOutcome(result, result.rows),
     });
     progress = { phase: 'done', done: result.rows, total: result.rows };
     return result;
   } catch (error) {
     if (error instanceof ContinueAsNew) throw error;
     const cancelled = isCancellation(error);
+    const reason = importFailureReason(error);
     const message = cancelled
       ? 'Your contact import was cancelled; the contacts it had already imported were kept.'
-      : `Your contact import failed: ${importFailureReason(error)}.`;
+      : `Your contact import failed: ${reason}.`;
+    const outcome = endedOutcome(error, progress, reason);
     await notifyAndCleanUp(
-      () => quick.notifyTaskOwner({ ...owner, taskId: info.workflowId, kind: 'import', message }),
+      () => quick.notifyTaskOwner({ ...owner, taskId: info.workflowId, kind: 'import', message, outcome }),
       () => quick.discardImportFile({ fileKey: input.fileKey }),
     );
     progress = { ...progress, phase: cancelled ? 'cancelled' : 'failed' };

@@ -1,6 +1,7 @@
 import {
   ActivityCancellationType,
   CancellationScope,
+  CancelledFailure,
   condition,
   ContinueAsNew,
   continueAsNew,
@@ -23,7 +24,7 @@ import {
   type SendNewsletterResult,
 } from '../shared/contracts';
 import { EMAIL, LONG, QUICK } from './activity-options';
-import { failureReason } from './failure-reason';
+import { completedOutcome, endedOutcome, failureReason } from './failure-reason';
 
 /** Batches per run before continue-as-new, unless the input says: keeps the history small for a million recipients. */
 const BATCHES_PER_RUN = 200;
@@ -72,10 +73,11 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
     paused: false,
   };
   let phase = carried ? 'sending' : 'preparing';
-  setHandler(progressQuery, (): Progress => {
+  const sendProgress = (): Progress => {
     const { sent, failed, skipped } = state.counts;
     return { phase: state.paused ? 'paused' : phase, done: sent + failed + skipped, total: state.total };
-  });
+  };
+  setHandler(progressQuery, sendProgress);
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => void (state.paused = false));
 
@@ -153,6 +155,7 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
         taskId: info.workflowId,
         kind: 'send',
         message: `Sending "${state.subject || `newsletter ${input.newsletterId}`}" failed: ${failureReason(error)}.`,
+        outcome: endedOutcome(error, sendProgress()),
       }),
     );
     throw error;
@@ -187,6 +190,9 @@ export async function sendNewsletter(input: SendNewsletterInput, carried?: SendS
       message: cancelled
         ? `Sending "${state.subject}" was cancelled: ${result.sent} sent, ${result.cancelled} not sent.`
         : `"${state.subject}" was sent: ${result.sent} sent, ${result.failed} failed, ${result.skipped} skipped.`,
+      outcome: cancelled
+        ? { ...endedOutcome(new CancelledFailure('cancelled'), sendProgress()), result }
+        : completedOutcome(result, result.total),
     });
     phase = cancelled ? 'cancelled' : 'done';
     return result;

@@ -22,6 +22,8 @@ export function tenantLimitsSchema(): Migration {
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
       await db.schema.alterTable('tasks').addColumn('closed_at', 'text').execute();
+      // How the task ended (JSON of TaskOutcome): a finished task is read from here, Temporal or not.
+      await db.schema.alterTable('tasks').addColumn('outcome', 'text').execute();
       // A sending tenant's weight in the shared email rate (rows keyed `email:<tenant>`).
       await db.schema.alterTable('rate_limits').addColumn('weight', 'real').execute();
       // Notifications name their export; the signed link is minted when read, never stored.

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { now, type Database, type DatabaseSchema, type TaskTable } from '../schema';
-import type { TaskKind } from '../../shared/contracts';
+import type { TaskKind, TaskOutcome } from '../../shared/contracts';
 import { olderThan, type PagePosition } from './newest-first';
 
 /** Records who owns a workflow id; a second record of the same id (an idempotent restart) is a no-op. */
@@ -73,18 +73,28 @@ export async function recordTaskWithin(
   task: TaskTable,
   max: number,
 ): Promise<'recorded' | 'taken' | 'full'> {
-  return database.db.transaction().execute(async (trx) => {
-    if (database.dialect === 'postgres') {
-      await sql`select pg_advisory_xact_lock(hashtext(${`tasks:${task.tenant_id}`}))`.execute(trx);
-    }
-    if ((await countOpenTasks(trx, task.tenant_id, task.kind)) >= max) return 'full';
-    const inserted = await trx
-      .insertInto('tasks')
-      .values(task)
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0 ? 'recorded' : 'taken';
-  });
+  const full = new Error('full');
+  return database.db
+    .transaction()
+    .execute(async (trx) => {
+      if (database.dialect === 'postgres') {
+        await sql`select pg_advisory_xact_lock(hashtext(${`tasks:${task.tenant_id}`}))`.execute(trx);
+      }
+      // Written first, then counted: on SQLite the write takes the lock at once (a read first would fail
+      // with SQLITE_BUSY_SNAPSHOT when a worker commits in between); past the limit the insert rolls back.
+      const inserted = await trx
+        .insertInto('tasks')
+        .values(task)
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return 'taken' as const;
+      if ((await countOpenTasks(trx, task.tenant_id, task.kind)) > max) throw full;
+      return 'recorded' as const;
+    })
+    .catch((error: unknown) => {
+      if (error === full) return 'full' as const;
+      throw error;
+    });
 }
 
 export async function countOpenTasks(db: Kysely<DatabaseSchema>, tenantId: string, kind: TaskKind): Promise<number> {
@@ -111,7 +121,21 @@ export async function listOpenTaskIds(db: Kysely<DatabaseSchema>, tenantId: stri
   return rows.map((row) => row.id);
 }
 
-/** Marks a task closed (once: the first close time is kept). */
-export async function markTaskClosed(db: Kysely<DatabaseSchema>, id: string): Promise<void> {
-  await db.updateTable('tasks').set({ closed_at: now() }).where('id', '=', id).where('closed_at', 'is', null).execute();
+/** Marks a task closed (the first close time is kept), and records how it ended when that is known. */
+export async function markTaskClosed(db: Kysely<DatabaseSchema>, id: string, outcome?: TaskOutcome): Promise<void> {
+  if (!outcome) {
+    await db
+      .updateTable('tasks')
+      .set({ closed_at: now() })
+      .where('id', '=', id)
+      .where('closed_at', 'is', null)
+      .execute();
+    return;
+  }
+  await db
+    .updateTable('tasks')
+    .set({ closed_at: sql<string>`coalesce(closed_at, ${now()})`, outcome: JSON.stringify(outcome) })
+    .where('id', '=', id)
+    .where('outcome', 'is', null)
+    .execute();
 }

@@ -59,6 +59,18 @@ export const TASK_PRIORITY: Record<TaskKind, number> = {
   send: PRIORITY.standard,
 };
 
+/**
+ * How a task ended, as its workflow says in its last step (the notification): mailroom keeps it, so a
+ * finished task reads the same while Temporal is unreachable. TERMINATED and TIMED_OUT, where no workflow
+ * code runs, are recorded by whoever first sees them.
+ */
+export interface TaskOutcome {
+  status: Exclude<TaskStatus, 'RUNNING'>;
+  progress: Progress;
+  result?: unknown;
+  error?: { code: string; message: string };
+}
+
 /** Who asked: every task belongs to one user of one tenant. */
 export interface TaskOwner {
   tenantId: string;
@@ -83,5 +95,6 @@ export const ErrorType = {
   ExportFileMissing: 'ExportFileMissing',
   ImportFileMissing: 'ImportFileMissing',
   ImportFileMalformed: 'ImportFileMalformed',
+  SenderNotVerified: 'SenderNotVerified',
 } as const;
 export const NON_RETRYABLE_ERROR_TYPES = Object.values(ErrorType);
