@@ -16,7 +16,7 @@ async function main() {
   try {
     await createAudience(sys.db.database.db, 'hist', { subscribed: 120, unsubscribed: 5 });
     const { userId } = await sys.user('hist', 'history@hist.test');
-    const start = async (name: string) => {
+    const start = async (name: string, batchesPerRun?: number) => {
       const newsletter = await createNewsletter(sys.db.database.db, {
         tenantId: 'hist',
         subject: name,
@@ -28,6 +28,7 @@ async function main() {
         newsletterId: newsletter.id,
         batchSize: 20,
         concurrency: 2,
+        ...(batchesPerRun ? { batchesPerRun } : {}),
       };
       return sys.temporal.workflow.start(sendNewsletter, {
         taskQueue: sys.settings.taskQueue,
@@ -47,6 +48,10 @@ async function main() {
     await sleep(2_000);
     await paused.signal(resumeSignal);
     await saveHistory(paused, 'send-paused-resumed', sys.settings.temporalAddress);
+
+    // Two batches per run: the first run's history ends in a continue-as-new carrying the state.
+    const continued = await start('send-continued-as-new', 2);
+    await saveHistory(continued, 'send-continued-as-new', sys.settings.temporalAddress, continued.firstExecutionRunId);
 
     const cancelled = await start('send-cancelled');
     await untilSent(cancelled, 20);

@@ -31,7 +31,13 @@ export function historySetDir(): string {
  * Temporal tool reads, as `<set>/<name>.json` (Prettier leaves these alone: .prettierignore).
  * Never overwrites a recorded history.
  */
-export async function saveHistory(handle: WorkflowHandle, name: string, temporalAddress: string): Promise<void> {
+export async function saveHistory(
+  handle: WorkflowHandle,
+  name: string,
+  temporalAddress: string,
+  /** A run of the chain other than the latest (e.g. the first, which continued as new). */
+  runId?: string,
+): Promise<void> {
   const dir = historySetDir();
   const file = path.join(dir, `${name}.json`);
   if (fs.existsSync(file)) {
@@ -47,6 +53,7 @@ export async function saveHistory(handle: WorkflowHandle, name: string, temporal
     'show',
     '--workflow-id',
     handle.workflowId,
+    ...(runId ? ['--run-id', runId] : []),
     '--output',
     'json',
     '--address',
