@@ -14,6 +14,8 @@ const WINDOW_MS = 250;
 export class FairEmailSlots {
   private window: EmailWindow | undefined;
   private used = 0;
+  /** Slots handed out so far: a window never reserves more than the batch still has messages for. */
+  private taken = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -21,16 +23,19 @@ export class FairEmailSlots {
     private readonly tenantId: string,
     private readonly weight: number,
     private readonly ratePerSecond: number,
+    private readonly messages: number,
   ) {}
 
+  /** The slots of a batch of `messages` messages of this tenant. */
   static async forTenant(
     database: Database,
     tenantId: string,
     defaults: TenantLimits,
     ratePerSecond: number,
+    messages: number,
   ): Promise<FairEmailSlots> {
     const weight = (await findTenantLimits(database.db, tenantId))?.fairness_weight ?? defaults.fairnessWeight;
-    return new FairEmailSlots(database, tenantId, weight, ratePerSecond);
+    return new FairEmailSlots(database, tenantId, weight, ratePerSecond, messages);
   }
 
   /** When the next message may go (ms since the epoch). Concurrent callers get consecutive slots. */
@@ -43,9 +48,11 @@ export class FairEmailSlots {
           this.weight,
           this.ratePerSecond,
           WINDOW_MS,
+          Math.max(1, this.messages - this.taken),
         );
         this.used = 0;
       }
+      this.taken++;
       return this.window.startMs + this.used++ * this.window.intervalMs;
     });
     this.queue = slot.catch(() => undefined);

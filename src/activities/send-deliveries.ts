@@ -88,7 +88,13 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
       const beating = setInterval(() => context.heartbeat(counts), 1_000);
       try {
         // The tenant's share of the email rate, among the tenants sending now (weighted).
-        const slots = await FairEmailSlots.forTenant(database, batch.tenantId, settings.limits, settings.emailRate);
+        const slots = await FairEmailSlots.forTenant(
+          database,
+          batch.tenantId,
+          settings.limits,
+          settings.emailRate,
+          toSend.length,
+        );
         const ledger = new DeliveryLedger(database, batch.newsletterId, domain);
         const trouble: { transient?: string; connection?: string } = {};
         const stopped = () => signal.aborted || trouble.connection !== undefined;

@@ -29,6 +29,8 @@ export async function reserveEmailWindow(
   weight: number,
   ratePerSecond: number,
   windowMs: number,
+  /** The most slots worth reserving: what the caller still has to send. */
+  maxSlots: number,
 ): Promise<EmailWindow> {
   const tenantKey = `${TENANT_PREFIX}${tenantId}`;
   return database.db.transaction().execute(async (trx) => {
@@ -58,7 +60,7 @@ export async function reserveEmailWindow(
       .where((eb) => eb.or([eb('next_at_ms', '>', now - ACTIVE_MS), eb('key', '=', tenantKey)]))
       .executeTakeFirstOrThrow();
     const share = (ratePerSecond * weight) / Math.max(weight, Number(sending.total));
-    const slots = Math.max(1, Math.floor((share * windowMs) / 1000));
+    const slots = Math.max(1, Math.min(maxSlots, Math.floor((share * windowMs) / 1000)));
     const intervalMs = 1000 / ratePerSecond;
     const startMs = Math.max(now, globalNext, Number(own.next_at_ms));
     await trx
