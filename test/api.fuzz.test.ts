@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createNewsletter } from '../src/db/queries/newsletters';
+import { addTenantSender } from '../src/db/queries/tenant-senders';
 import { signUnsubscribeToken } from '../src/storage/unsubscribe-links';
 import { createAudience } from './support/contacts';
 import { apiClient } from './support/http';
@@ -82,7 +83,9 @@ describe('fuzzing the API against its own OpenAPI description', () => {
         .select('id')
         .where('tenant_id', '=', tenant)
         .executeTakeFirstOrThrow();
+      await addTenantSender(db, tenant, 'news@fuzz.test');
       Object.assign(seeds, {
+        MAILROOM_FUZZ_SENDER: 'news@fuzz.test',
         MAILROOM_FUZZ_SCHEDULE_ID: await schedule(),
         MAILROOM_FUZZ_SCHEDULE_TO_DELETE: await schedule(),
         MAILROOM_FUZZ_DOWNLOAD_TOKEN: new URL(finished.result.downloadUrl).pathname.split('/').at(-1)!,
