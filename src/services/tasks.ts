@@ -20,13 +20,11 @@ import {
 import { now, type Database, type TaskTable } from '../db/schema';
 import {
   ErrorType,
-  progressQuery,
   TASK_PRIORITY,
   TaskKindKey,
   TenantIdKey,
   UserIdKey,
   type ExportNewsletterStatsResult,
-  type Progress,
   type TaskKind,
   type TaskOwner,
   type TaskOutcome,
@@ -41,6 +39,7 @@ import { failureReason } from '../workflows/failure-reason';
 import { DependencyUnavailable, IdempotencyConflict, LimitExceeded, NotFound, TaskAlreadyClosed } from './errors';
 import { TASK_LIMIT, type LimitService } from './limits';
 import { decodePageCursor, encodePageCursor } from './page-cursor';
+import { CLOSED_WITHOUT_FAILURE, finishedProgress, queryProgress, toTaskStatus } from './task-status';
 
 /** One task to start: the workflow function itself types its arguments. */
 export interface TaskStart<W extends Workflow> {
@@ -320,38 +319,4 @@ export function fairnessDetails(tenantId: string, weight: number, priorityKey: n
 function sameRequest(existing: TaskTable, requestHash: string): TaskTable {
   if (existing.request_hash !== requestHash) throw new IdempotencyConflict();
   return existing;
-}
-
-/** A finished task's progress: every row (export, import) or every recipient (send) done. */
-function finishedProgress(result: TaskView['result']): Progress {
-  const done = !result ? 0 : 'rows' in result ? result.rows : result.total;
-  return { phase: 'done', done, total: done };
-}
-
-/** How a task that did not fail on its own reads to its owner. */
-const CLOSED_WITHOUT_FAILURE: Partial<Record<TaskStatus, string>> = {
-  CANCELED: 'was cancelled',
-  TERMINATED: 'was stopped by an operator',
-  TIMED_OUT: 'ran out of time before it could finish',
-};
-
-function toTaskStatus(name: string): TaskStatus {
-  switch (name) {
-    case 'COMPLETED':
-    case 'FAILED':
-    case 'TERMINATED':
-    case 'TIMED_OUT':
-      return name;
-    case 'CANCELLED':
-      return 'CANCELED';
-    default:
-      return 'RUNNING';
-  }
-}
-
-/** The workflow's own progress; a closed workflow's query needs a worker, so it may time out. */
-async function queryProgress(handle: WorkflowHandle, fallbackPhase = 'queued'): Promise<Progress> {
-  const fallback: Progress = { phase: fallbackPhase, done: 0, total: 0 };
-  // A deadline on the call itself, not a race: an unanswered query must not linger and be retried.
-  return handle.client.withDeadline(Date.now() + 3_000, () => handle.query(progressQuery)).catch(() => fallback);
 }
