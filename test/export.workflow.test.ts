@@ -6,6 +6,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DEMO_TENANT, seedDemoTenant } from '../src/db/seed';
 import { progressQuery, type ExportNewsletterStatsInput } from '../src/shared/contracts';
+import { exportNewsletterStats } from '../src/workflows';
 import { startTestSystem, type TestSystem } from './support/system';
 
 describe('exportNewsletterStats workflow on the dev server', () => {
@@ -13,7 +14,7 @@ describe('exportNewsletterStats workflow on the dev server', () => {
   let userId: string;
   let newsletterId: number;
   const start = (input: Partial<ExportNewsletterStatsInput>, id: string) =>
-    sys.temporal.workflow.start('exportNewsletterStats', {
+    sys.temporal.workflow.start(exportNewsletterStats, {
       taskQueue: sys.settings.taskQueue,
       workflowId: `${id}-${sys.settings.taskQueue}`,
       args: [{ tenantId: DEMO_TENANT, userId, newsletterId, linkTtlMs: 60_000, ...input }],

@@ -8,6 +8,7 @@ import { ensureTenant } from '../src/db/queries/tenants';
 import type { ImportContactsInput, ImportContactsResult, ImportCursor } from '../src/shared/contracts';
 import type { ImportFiles } from '../src/storage/import-files';
 import { createFileStores } from '../src/storage/stores';
+import { importContacts } from '../src/workflows';
 import { startTestSystem, type TestSystem } from './support/system';
 
 /** 30 data rows after a header; every 7th has a bad address. Names carry the row number. */
@@ -49,7 +50,7 @@ describe('importContacts across chunks and retries (SQLite, real worker)', () =>
   it('carries the cursor and the header’s columns from chunk to chunk', async () => {
     const { userId } = await sys.user('chunks', 'owner@chunks.test');
     const input: ImportContactsInput = { tenantId: 'chunks', userId, fileKey: await upload('chunks'), chunkRows: 4 };
-    const result: ImportContactsResult = await sys.temporal.workflow.execute('importContacts', {
+    const result: ImportContactsResult = await sys.temporal.workflow.execute(importContacts, {
       taskQueue: sys.settings.taskQueue,
       workflowId: `import-chunks-test-${Date.now()}`,
       args: [input],
