@@ -2,10 +2,15 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createImportActivities, emptyImportCursor } from '../src/activities/import-contacts';
+import { createImportActivities } from '../src/activities/import-contacts';
 import { createMailer } from '../src/mail/mailer';
 import { ensureTenant } from '../src/db/queries/tenants';
-import type { ImportContactsInput, ImportContactsResult, ImportCursor } from '../src/shared/contracts';
+import {
+  emptyImportCursor,
+  type ImportContactsInput,
+  type ImportContactsResult,
+  type ImportCursor,
+} from '../src/shared/contracts';
 import type { ImportFiles } from '../src/storage/import-files';
 import { createFileStores } from '../src/storage/stores';
 import { importContacts } from '../src/workflows';

@@ -11,6 +11,7 @@ import { SmtpSink } from './support/smtp-sink';
 import { startTestSystem, type TestSystem } from './support/system';
 import { startTimingSink } from './support/timing-smtp-sink';
 import { startWorkerProcess, type WorkerProcess } from './support/worker-process';
+import { busiestWindow } from './support/arrivals';
 
 const TENANT = 'ctl';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -112,20 +113,6 @@ describe('pausing, resuming and cancelling a send', () => {
     assert.match(notes[0]!.message, /was cancelled/);
   });
 });
-
-/**
- * The most arrivals in any window of `windowMs`. Slots are 1/rate apart, so a window of one second holds
- * at most `rate` of them; arrivals are slots plus a delay that varies by up to `jitterMs` (transport,
- * parsing, a busy event loop), so a window of (1000 - jitterMs) ms holds at most `rate` arrivals.
- */
-function busiestWindow(times: number[], windowMs: number): number {
-  let most = 0;
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while (times[i]! - times[j]! >= windowMs) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
 
 for (const dialect of DIALECTS) {
   describe(`the email rate holds across two worker processes on ${dialect}`, () => {

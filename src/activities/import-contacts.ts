@@ -19,16 +19,6 @@ export interface ImportChunkInput {
   maxRows: number;
 }
 
-export const emptyImportCursor = (): ImportCursor => ({
-  bytes: 0,
-  line: 0,
-  rows: 0,
-  created: 0,
-  updated: 0,
-  invalid: 0,
-  invalidRows: [],
-});
-
 const CSV_PROBLEMS: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
   CSV_INVALID_CLOSING_QUOTE: 'a quoted field is followed by other characters',

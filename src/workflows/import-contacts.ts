@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { MainActivities } from '../activities';
 import {
+  emptyImportCursor,
   ErrorType,
   progressQuery,
   type ImportContactsInput,
@@ -23,15 +24,6 @@ import { notifyAndCleanUp } from './notify-and-clean-up';
 
 /** Rows per activity call: the grain of the workflow's progress and of its history. */
 const DEFAULT_CHUNK_ROWS = 20_000;
-const INITIAL_CURSOR: ImportCursor = {
-  bytes: 0,
-  line: 0,
-  rows: 0,
-  created: 0,
-  updated: 0,
-  invalid: 0,
-  invalidRows: [],
-};
 
 /** Carried across continue-as-new: the cursor and the line count, never rows. */
 interface ImportState {
@@ -52,7 +44,7 @@ export async function importContacts(input: ImportContactsInput, state?: ImportS
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const owner = { tenantId: input.tenantId, userId: input.userId };
-  let cursor = state?.cursor ?? INITIAL_CURSOR;
+  let cursor = state?.cursor ?? emptyImportCursor();
   let progress: Progress = { phase: 'preparing', done: cursor.line, total: state?.lines ?? 0 };
   setHandler(progressQuery, () => progress);
 

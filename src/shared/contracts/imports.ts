@@ -35,3 +35,14 @@ export interface ImportCursor extends Omit<ImportContactsResult, 'imported'> {
   /** Column of each field, decided once from the first record (header or not). */
   columns?: { email: number; firstName?: number; lastName?: number };
 }
+
+/** Where an import starts: nothing read yet. */
+export const emptyImportCursor = (): ImportCursor => ({
+  bytes: 0,
+  line: 0,
+  rows: 0,
+  created: 0,
+  updated: 0,
+  invalid: 0,
+  invalidRows: [],
+});
