@@ -5,8 +5,17 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../shared/contracts';
 
-/** Server settings mailroom relies on; `deploy/temporal/dynamicconfig/mailroom.yaml` sets the same for compose. */
-export const FAIRNESS_DYNAMIC_CONFIG = ['matching.enableFairness=true'];
+/**
+ * Server settings mailroom relies on; `deploy/temporal/dynamicconfig/mailroom.yaml` sets the same for compose.
+ * The server orders by priority and fairness key within each task-queue partition only, and a poller takes
+ * any partition: with the default four, a tenant's task can wait behind another's backlog in a busier
+ * partition. One partition makes the ordering hold for the whole queue, at far more than mailroom's task rate.
+ */
+export const FAIRNESS_DYNAMIC_CONFIG = [
+  'matching.enableFairness=true',
+  'matching.numTaskqueueReadPartitions=1',
+  'matching.numTaskqueueWritePartitions=1',
+];
 
 export interface DevServerOptions {
   cliPath: string;
