@@ -1,6 +1,13 @@
 import crypto from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { EmailQueueActivities, MainActivities } from '../../src/activities';
 import { emailTaskQueue } from '../../src/shared/contracts';
 
@@ -19,7 +26,11 @@ export async function withStubbedActivities<T>(
 ): Promise<T> {
   const address = process.env.TEMPORAL_ADDRESS;
   if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run through test/run.ts');
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+  if (!bundle) {
+    // Once per test file's process: the SDK's per-worker state lines would bury the test report.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    bundle = bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+  }
   const workflowBundle = await bundle;
   const taskQueue = `stub-${crypto.randomBytes(5).toString('hex')}`;
   const connection = await NativeConnection.connect({ address });
