@@ -114,6 +114,8 @@ export interface TaskTable {
   closed_at?: string | null;
   /** JSON of the TaskOutcome once the task ended; NULL while open. */
   outcome?: string | null;
+  /** JSON of the last Progress read live while the task ran: what the listing shows of an open task. */
+  progress?: string | null;
 }
 
 /** Emails that must go out once: the key is fixed per purpose (e.g. one per export task). */

@@ -1,4 +1,4 @@
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { progressQuery, type Progress, type TaskStatus } from '../shared/contracts';
 import type { TaskView } from '../shared/views';
 
@@ -33,7 +33,40 @@ export function toTaskStatus(name: string): TaskStatus {
 
 /** The workflow's own progress; a closed workflow's query needs a worker, so it may time out. */
 export async function queryProgress(handle: WorkflowHandle, fallbackPhase = 'queued'): Promise<Progress> {
-  const fallback: Progress = { phase: fallbackPhase, done: 0, total: 0 };
+  return (await liveProgress(handle)) ?? { phase: fallbackPhase, done: 0, total: 0 };
+}
+
+/** The workflow's own progress, or undefined when it did not answer in time. */
+export async function liveProgress(handle: WorkflowHandle): Promise<Progress | undefined> {
   // A deadline on the call itself, not a race: an unanswered query must not linger and be retried.
-  return handle.client.withDeadline(Date.now() + 3_000, () => handle.query(progressQuery)).catch(() => fallback);
+  return handle.client.withDeadline(Date.now() + 3_000, () => handle.query(progressQuery)).catch(() => undefined);
+}
+
+/** Workflow ids that go into a visibility query as they are (ours are; anything else is read one by one). */
+const PLAIN_ID = /^[\w.:@-]+$/;
+
+/**
+ * The status of each workflow, from one visibility read for all of them: no worker is needed, unlike a
+ * query. Visibility is eventually consistent, so a workflow just started may be missing (absent from the
+ * map) and one just closed may still read RUNNING. Of a chain of runs (continue-as-new), the latest counts.
+ */
+export async function visibleStatuses(
+  client: Client,
+  ids: string[],
+  deadlineMs: number,
+): Promise<Map<string, TaskStatus>> {
+  const plain = ids.filter((id) => PLAIN_ID.test(id));
+  const statuses = new Map<string, { status: TaskStatus; startedMs: number }>();
+  if (plain.length === 0) return new Map();
+  await client.withDeadline(Date.now() + deadlineMs, async () => {
+    const query = `WorkflowId IN (${plain.map((id) => `'${id}'`).join(', ')})`;
+    for await (const run of client.workflow.list({ query, pageSize: 1000 })) {
+      const startedMs = run.startTime.getTime();
+      const known = statuses.get(run.workflowId);
+      if (!known || known.startedMs < startedMs) {
+        statuses.set(run.workflowId, { status: toTaskStatus(run.status.name), startedMs });
+      }
+    }
+  });
+  return new Map([...statuses].map(([id, { status }]) => [id, status]));
 }

@@ -15,6 +15,7 @@ import {
   listOpenTaskIds,
   listOwnTasks,
   markTaskClosed,
+  recordTaskProgress,
   recordTaskWithin,
 } from '../db/queries/tasks';
 import { now, type Database, type TaskTable } from '../db/schema';
@@ -39,7 +40,14 @@ import { failureReason } from '../workflows/failure-reason';
 import { DependencyUnavailable, IdempotencyConflict, LimitExceeded, NotFound, TaskAlreadyClosed } from './errors';
 import { TASK_LIMIT, type LimitService } from './limits';
 import { decodePageCursor, encodePageCursor } from './page-cursor';
-import { CLOSED_WITHOUT_FAILURE, finishedProgress, queryProgress, toTaskStatus } from './task-status';
+import {
+  CLOSED_WITHOUT_FAILURE,
+  finishedProgress,
+  liveProgress,
+  queryProgress,
+  toTaskStatus,
+  visibleStatuses,
+} from './task-status';
 
 /** One task to start: the workflow function itself types its arguments. */
 export interface TaskStart<W extends Workflow> {
@@ -188,10 +196,45 @@ export class TaskService {
   ): Promise<TaskList> {
     const before = query.cursor ? decodePageCursor(query.cursor) : undefined;
     const rows = await listOwnTasks(this.db, owner, { limit: query.limit, kind: query.kind, before });
-    const views = await Promise.all(rows.map((row) => this.view(row)));
+    const open = rows.filter((row) => !row.outcome).map((row) => row.id);
+    const live = open.length === 0 ? new Map<string, TaskStatus>() : await this.openStatuses(open);
+    const views = await Promise.all(rows.map((row) => this.listed(row, live)));
     const items = query.status ? views.filter((view) => view.status === query.status) : views;
     const last = rows[rows.length - 1];
     return rows.length === query.limit && last ? { items, next: encodePageCursor(last) } : { items };
+  }
+
+  /**
+   * The statuses of the listed open tasks, in one visibility read: listing never queries a workflow (a
+   * query waits for a worker, seconds under load). `unreachable` while Temporal does not answer.
+   */
+  private async openStatuses(ids: string[]): Promise<Map<string, TaskStatus> | 'unreachable' | undefined> {
+    try {
+      return await visibleStatuses(this.temporal, ids, TEMPORAL_DEADLINE_MS);
+    } catch (error) {
+      if (isTemporalUnreachable(error)) return 'unreachable';
+      return undefined; // Visibility refused the read: each task is read on its own.
+    }
+  }
+
+  /**
+   * A task as the listing shows it, from mailroom's own record: a finished task's outcome, an open one's
+   * last progress read live. Only a task that visibility says has closed without its outcome recorded
+   * (terminated, timed out) is read from Temporal, once, like a single read.
+   */
+  private async listed(task: TaskTable, live: Map<string, TaskStatus> | 'unreachable' | undefined): Promise<TaskView> {
+    if (task.outcome || live === undefined) return this.view(task);
+    const status = live === 'unreachable' ? 'RUNNING' : (live.get(task.id) ?? 'RUNNING');
+    if (status !== 'RUNNING') return this.view(task);
+    const progress = task.progress
+      ? (JSON.parse(task.progress) as TaskView['progress'])
+      : { phase: live === 'unreachable' ? 'unknown' : 'running', done: 0, total: 0 };
+    return {
+      ...this.base(task),
+      status,
+      ...(live === 'unreachable' ? { live: false as const } : {}),
+      progress,
+    };
   }
 
   /**
@@ -232,13 +275,12 @@ export class TaskService {
     return this.temporal.workflow.getHandle(taskId);
   }
 
+  private base(task: TaskTable) {
+    return { taskId: task.id, kind: task.kind, startedAt: task.created_at, links: { self: `/v1/tasks/${task.id}` } };
+  }
+
   private async view(task: TaskTable): Promise<TaskView> {
-    const base = {
-      taskId: task.id,
-      kind: task.kind,
-      startedAt: task.created_at,
-      links: { self: `/v1/tasks/${task.id}` },
-    };
+    const base = this.base(task);
     // A finished task reads from mailroom's own record: the same answer while Temporal is down.
     if (task.outcome) return this.fromOutcome(base, task.closed_at, JSON.parse(task.outcome) as TaskOutcome);
     const handle = this.handle(task.id);
@@ -254,7 +296,13 @@ export class TaskService {
       return { ...base, status: 'RUNNING', progress: { phase: 'starting', done: 0, total: 0 } };
     }
     const status = toTaskStatus(description.status.name);
-    if (status === 'RUNNING') return { ...base, status, progress: await queryProgress(handle) };
+    if (status === 'RUNNING') {
+      const progress = await liveProgress(handle);
+      // Kept for the listing; a lost write only leaves it an older figure.
+      const seen = progress && JSON.stringify(progress);
+      if (seen && seen !== task.progress) await recordTaskProgress(this.db, task.id, progress).catch(() => undefined);
+      return { ...base, status, progress: progress ?? { phase: 'queued', done: 0, total: 0 } };
+    }
     // Closed without its outcome recorded: terminated or timed out (no workflow code ran), or a task of an
     // earlier release. Recorded now, once, with the task's one notification where no workflow wrote it.
     const outcome = await this.closedOutcome(handle, status);

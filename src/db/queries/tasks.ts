@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { now, type Database, type DatabaseSchema, type TaskTable } from '../schema';
-import type { TaskKind, TaskOutcome } from '../../shared/contracts';
+import type { Progress, TaskKind, TaskOutcome } from '../../shared/contracts';
 import { olderThan, type PagePosition } from './newest-first';
 
 /** Records who owns a workflow id; a second record of the same id (an idempotent restart) is a no-op. */
@@ -135,6 +135,16 @@ export async function markTaskClosed(db: Kysely<DatabaseSchema>, id: string, out
   await db
     .updateTable('tasks')
     .set({ closed_at: sql<string>`coalesce(closed_at, ${now()})`, outcome: JSON.stringify(outcome) })
+    .where('id', '=', id)
+    .where('outcome', 'is', null)
+    .execute();
+}
+
+/** Keeps the progress last read live from an open task's workflow: the listing shows it without a query. */
+export async function recordTaskProgress(db: Kysely<DatabaseSchema>, id: string, progress: Progress): Promise<void> {
+  await db
+    .updateTable('tasks')
+    .set({ progress: JSON.stringify(progress) })
     .where('id', '=', id)
     .where('outcome', 'is', null)
     .execute();
