@@ -1,24 +1,13 @@
 import fs from 'node:fs';
-import { DefaultLogger, Runtime, Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, createEmailQueueActivities, type ActivityDeps } from '../activities';
+import { observeActivities } from '../observability/activity-interceptor';
+import { installSdkRuntime } from '../observability/sdk-runtime';
 import { emailTaskQueue } from '../shared/contracts';
 import type { Settings } from '../settings';
 import { connectWorker } from '../temporal/connect';
 import { WORKFLOW_BUNDLE_PATH } from './bundle-workflows';
-
-let runtimeInstalled = false;
-
-/** The SDK's own logs go through ours, at warn and above; must happen before any connection. */
-export function installRuntime(logger: Logger): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  Runtime.install({
-    logger: new DefaultLogger('WARN', ({ level, message, meta }) =>
-      logger[level === 'ERROR' ? 'error' : 'warn']({ ...meta, sdk: true }, message),
-    ),
-  });
-}
 
 export interface RunningWorkers {
   /** Resolves when both workers have stopped. */
@@ -32,13 +21,15 @@ export interface RunningWorkers {
  * `-email` queue, the only one that opens SMTP connections.
  */
 export async function runWorkers(settings: Settings, deps: ActivityDeps, logger: Logger): Promise<RunningWorkers> {
-  installRuntime(logger);
+  // The SDK's logs and, for a worker serving /metrics, its metrics: before any connection.
+  await installSdkRuntime(logger, settings.workerHealthPort !== undefined);
   const connection: NativeConnection = await connectWorker(settings);
   const common = {
     connection,
     namespace: settings.temporalNamespace,
     shutdownGraceTime: '10 seconds',
     maxConcurrentActivityTaskExecutions: settings.workerActivitySlots,
+    interceptors: observeActivities(deps, logger),
   } as const;
   const main = await Worker.create({
     ...common,

@@ -11,6 +11,7 @@ import { loadSettings, type Settings } from '../../settings';
 import { findTemporalCli } from '../../temporal/cli-binary';
 import { startDevServer, temporalAnswers, type DevServer } from '../../temporal/dev-server';
 import { buildActivityDeps } from '../../worker/activity-deps';
+import { startWorkerHealthServer } from '../../worker/health-server';
 import { runWorkers } from '../../worker/run-workers';
 import { UsageError, untilSignal } from '../action';
 import { startApi } from './api';
@@ -52,6 +53,11 @@ export async function dev(): Promise<void> {
 
   const deps = buildActivityDeps(settings);
   const workers = await runWorkers(settings, deps, logger);
+  // The workers' /metrics (SDK and domain metrics) when MAILROOM_WORKER_HEALTH_PORT is set, on the API's host.
+  const health =
+    settings.workerHealthPort === undefined
+      ? undefined
+      : startWorkerHealthServer(settings.workerHealthPort, () => true, settings.host);
   await syncSchedulesAtStart(settings, logger);
   const api = await startApi(settings, logger);
   const ui =
@@ -76,6 +82,7 @@ export async function dev(): Promise<void> {
   await Promise.race([untilSignal(), workers.done]);
   console.log('stopping…');
   await api.close();
+  health?.close();
   await workers.shutdown().catch(() => undefined);
   await deps.close();
   await temporal?.stop();
