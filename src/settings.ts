@@ -93,6 +93,10 @@ const environment = z.object({
     .string()
     .refine(isTimeZone, 'expected an IANA time zone such as Europe/Paris')
     .default('UTC'),
+  MAILROOM_APP_FRAME_ANCESTORS: z
+    .string()
+    .regex(/^[\w\s'.:/*-]+$/, "expected CSP sources such as 'self' https://app.example.com")
+    .default("'self'"),
   NODE_ENV: z.string().optional(),
 });
 
@@ -192,6 +196,11 @@ const settingsSchema = environment.transform((e, ctx) => {
       /** Live progress streams open at once per user (per API process). @defaultValue 10 */
       eventStreams: e.MAILROOM_LIMIT_EVENT_STREAMS,
     },
+    /**
+     * Who may show the task page `/app/` in a frame: the CSP `frame-ancestors` sources
+     * (`MAILROOM_APP_FRAME_ANCESTORS`), e.g. `https://app.example.com`. @defaultValue `'self'`
+     */
+    appFrameAncestors: e.MAILROOM_APP_FRAME_ANCESTORS,
     production,
   };
 });

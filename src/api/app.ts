@@ -17,7 +17,9 @@ import { exportRoutes } from './routes/exports';
 import { healthRoutes } from './routes/health';
 import { newsletterRoutes } from './routes/newsletters';
 import { notificationRoutes } from './routes/notifications';
+import { appPageRoutes } from './routes/app-page';
 import { scheduleRoutes } from './routes/schedules';
+import { sessionRoutes } from './routes/session';
 import { taskRoutes } from './routes/tasks';
 import { unsubscribeRoutes } from './routes/unsubscribe';
 
@@ -51,6 +53,8 @@ export function createApp(deps: ApiDeps, metrics = new Registry()): Express {
   app.use(downloadRoutes(deps));
   app.use(unsubscribeRoutes(deps));
   app.use(openApiRoutes());
+  app.use(appPageRoutes(deps));
+  app.use(sessionRoutes(deps));
 
   // The key first: a request without a valid one is refused before its body is read. An import's body is
   // its route's alone (CSV streamed to a file), so a JSON one there is a 415 from the route, never parsed.

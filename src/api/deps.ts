@@ -25,6 +25,7 @@ export interface ApiDeps {
     | 'emailRate'
     | 'sendBatchesPerRun'
     | 'limits'
+    | 'appFrameAncestors'
   >;
   database: Database;
   temporal: Client;

@@ -5,6 +5,7 @@ import { api } from './commands/api';
 import { dev } from './commands/dev';
 import { schedulesSync } from './commands/schedules';
 import { addSender, LIMIT_OPTIONS, removeSender, setLimits, showTenant } from './commands/tenants';
+import { addUserCommands } from './commands/users';
 import { worker } from './commands/worker';
 
 const program = new Command('mailroom').description('Background tasks of the emailing SaaS, on Temporal.');
@@ -48,6 +49,7 @@ program
   .requiredOption('--tenant <slug>', 'tenant slug')
   .requiredOption('--email <email>', 'user email')
   .action(action(createUser));
+addUserCommands(program);
 program
   .command('schedules')
   .description('manage the built-in schedules')

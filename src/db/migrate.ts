@@ -6,6 +6,7 @@ import { schedulesSchema } from './migrations/003-schedules';
 import { tenantLimitsSchema } from './migrations/004-tenant-limits';
 import { recipientCountsSchema } from './migrations/005-recipient-counts';
 import { tenantSendersSchema } from './migrations/006-tenant-senders';
+import { webSessionsSchema } from './migrations/008-web-sessions';
 import { taskProgressSchema } from './migrations/007-task-progress';
 
 /** Migrations live in code (not read from a folder) so the compiled and the tsx-run CLI see the same list. */
@@ -19,6 +20,7 @@ function provider(database: Database): MigrationProvider {
         '004-tenant-limits': tenantLimitsSchema(),
         '005-recipient-counts': recipientCountsSchema(database.dialect),
         '006-tenant-senders': tenantSendersSchema(),
+        '008-web-sessions': webSessionsSchema(),
         '007-task-progress': taskProgressSchema(),
       };
     },

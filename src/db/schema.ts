@@ -161,7 +161,26 @@ export interface TenantLimitsTable {
   updated_at: string;
 }
 
+/** A signed-in browser of the task page; `token_hash` is sha256 of the cookie's value. */
+export interface WebSessionTable {
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** A one-time sign-in link (`mailroom users login-link`): valid once, until `expires_at`. */
+export interface LoginLinkTable {
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface DatabaseSchema {
+  web_sessions: WebSessionTable;
+  login_links: LoginLinkTable;
   tenant_limits: TenantLimitsTable;
   rate_limits: RateLimitTable;
   tenants: TenantTable;

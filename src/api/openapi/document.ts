@@ -8,6 +8,7 @@ import { describeHealthRoutes } from '../routes/health.openapi';
 import { describeNewsletterRoutes } from '../routes/newsletters.openapi';
 import { describeNotificationRoutes } from '../routes/notifications.openapi';
 import { describeScheduleRoutes } from '../routes/schedules.openapi';
+import { describeSessionRoutes } from '../routes/session.openapi';
 import { describeTaskRoutes } from '../routes/tasks.openapi';
 import { describeUnsubscribeRoutes } from '../routes/unsubscribe.openapi';
 import { TaskProgress } from '../schemas/responses';
@@ -27,6 +28,7 @@ const DESCRIBERS: RouteDescriber[] = [
   describeTaskRoutes,
   describeNotificationRoutes,
   describeScheduleRoutes,
+  describeSessionRoutes,
 ];
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;

@@ -1,0 +1,71 @@
+import { useState } from 'preact/hooks';
+import { call } from './api';
+import type { Notification } from './api-types';
+import { useWords } from './words';
+
+/** New notifications as toasts, in a polite live region: "Export ready … — Download". */
+export function Toasts({ toasts, onDismiss }: { toasts: Notification[]; onDismiss: (id: string) => void }) {
+  const { t } = useWords();
+  return (
+    <div class="toasts" role="status" aria-live="polite" aria-label={t('notificationsTitle')}>
+      {toasts.map((toast) => (
+        <div class="toast" key={toast.id} data-notification-id={toast.id}>
+          <p>{toast.message}</p>
+          <div class="actions">
+            {toast.link && (
+              <a href={toast.link} download>
+                {t('download')}
+              </a>
+            )}
+            <button type="button" onClick={() => onDismiss(toast.id)}>
+              {t('dismiss')}
+            </button>
+          </div>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** Every unread notification, each marked read on demand. */
+export function NotificationList({ notifications, onChange }: { notifications: Notification[]; onChange: () => void }) {
+  const { t, date } = useWords();
+  const [failure, setFailure] = useState<string>();
+  const markRead = (id: string) => {
+    setFailure(undefined);
+    call('POST', `/v1/notifications/${encodeURIComponent(id)}/read`).then(onChange, (error: Error) =>
+      setFailure(error.message),
+    );
+  };
+  return (
+    <section aria-labelledby="notifications-title">
+      <h2 id="notifications-title">{t('notificationsTitle')}</h2>
+      {failure && <p role="alert">{t('error', { message: failure })}</p>}
+      {notifications.length === 0 ? (
+        <p>{t('noNotifications')}</p>
+      ) : (
+        <ul class="notifications">
+          {notifications.map((notification) => (
+            <li key={notification.id}>
+              <p>{notification.message}</p>
+              <p class="muted">
+                {date(notification.createdAt)}
+                {notification.link && (
+                  <>
+                    {' · '}
+                    <a href={notification.link} download>
+                      {t('download')}
+                    </a>
+                  </>
+                )}
+              </p>
+              <button type="button" onClick={() => markRead(notification.id)}>
+                {t('markRead')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
