@@ -1,5 +1,7 @@
 import express, { type Express } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { registerApiMetrics } from '../observability/api-metrics';
+import { observeRequests } from '../observability/request-observer';
 import { ExportService } from '../services/exports';
 import { ImportService } from '../services/imports';
 import { LimitService } from '../services/limits';
@@ -48,6 +50,9 @@ export function createApp(deps: ApiDeps, metrics = new Registry()): Express {
   const services = buildServices(deps);
   // Served by `startApi` on MAILROOM_API_METRICS_PORT, never on this public app.
   collectDefaultMetrics({ register: metrics });
+  registerApiMetrics(metrics, deps.temporal);
+  // First: every request is counted, timed and logged with its id, tenant and task.
+  app.use(observeRequests(deps.logger));
 
   app.use(healthRoutes(deps));
   app.use(downloadRoutes(deps));

@@ -9,6 +9,8 @@ import {
   NotFound,
   StateConflict,
 } from '../services/errors';
+import { dependencyUnavailable, tasksRefused } from '../observability/api-metrics';
+import { requestLogger } from '../observability/request-observer';
 import { isTemporalUnreachable } from '../temporal/reachability';
 
 /** An answer to the client: status, a stable code, and a message that names the problem. */
@@ -41,6 +43,7 @@ function statusOf(error: DomainError): number {
 function asHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
   if (error instanceof LimitExceeded) {
+    tasksRefused.inc({ limit: error.limit });
     return new HttpError(429, error.code, error.message, undefined, {
       fields: { limit: error.limit, max: error.max },
       headers: { 'Retry-After': String(error.retryAfterSeconds) },
@@ -48,6 +51,7 @@ function asHttpError(error: unknown): HttpError | undefined {
   }
   if (isTemporalUnreachable(error)) return asHttpError(new DependencyUnavailable('Temporal', 5));
   if (error instanceof DependencyUnavailable) {
+    dependencyUnavailable.inc({ dependency: error.dependency });
     return new HttpError(503, error.code, error.message, undefined, {
       headers: { 'Retry-After': String(error.retryAfterSeconds) },
     });
@@ -76,14 +80,16 @@ const loggedPath = (path: string) => path.replace(/^\/(downloads|unsubscribe)\/[
 /** Every error leaves as `{error:{code,message}}`; a real fault is logged and never shows its stack. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
+    // The request's own logger: its id, tenant and task on the line.
+    const log = requestLogger(req, res, logger);
     if (clientGone(req, res)) {
       const e = error as { code?: unknown; message?: unknown } | undefined;
       const reason = String(e?.code ?? e?.message ?? 'closed');
-      logger.debug({ method: req.method, path: loggedPath(req.path), reason }, 'client disconnected');
+      log.debug({ method: req.method, path: loggedPath(req.path), reason }, 'client disconnected');
       return void res.destroy();
     }
     const known = asHttpError(error);
-    if (!known) logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    if (!known) log.error({ err: error, method: req.method, path: loggedPath(req.path) }, 'request failed');
     const status = known?.status ?? 500;
     const body = known
       ? {

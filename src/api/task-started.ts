@@ -1,5 +1,7 @@
 import type { Response } from 'express';
 import type { z } from 'zod';
+import { tasksStarted } from '../observability/api-metrics';
+import { noteRequestTask } from '../observability/request-observer';
 import type { StartedTask } from '../services/tasks';
 import type { TaskStarted } from './schemas/responses';
 
@@ -7,6 +9,8 @@ import type { TaskStarted } from './schemas/responses';
 export function respondTaskStarted(res: Response, { task, created }: StartedTask): void {
   const self = `/v1/tasks/${task.id}`;
   const body: z.infer<typeof TaskStarted> = { taskId: task.id, kind: task.kind, status: 'RUNNING', links: { self } };
+  noteRequestTask(res, task.id);
+  if (created) tasksStarted.inc({ kind: task.kind });
   res
     .status(created ? 202 : 200)
     .location(self)
