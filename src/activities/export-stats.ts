@@ -1,51 +1,18 @@
 import fs from 'node:fs';
 import { activityInfo, Context, CancelledFailure, heartbeat, log } from '@temporalio/activity';
-import { stringify } from 'csv-stringify/sync';
-import { countDeliveries, readDeliveryStatsPage, type StatsRow } from '../db/queries/delivery-stats';
+import { countDeliveries } from '../db/queries/delivery-stats';
 import { findNewsletter } from '../db/queries/newsletters';
 import { recordExport } from '../db/queries/exports';
 import { findUser } from '../db/queries/users';
 import { now } from '../db/schema';
+import { STATS_HEADER_LINE } from '../export/stats-csv';
+import { statsPages } from '../export/stats-pages';
 import type { ExportCursor, ExportNewsletterStatsResult, PreparedExport, TaskOwner } from '../shared/contracts';
-import { neutraliseFormula } from '../storage/csv-safety';
 import { ExportFiles } from '../storage/export-files';
 import type { ActivityDeps } from './deps';
 import { ExportFileMissing, NewsletterNotFound } from './errors';
 
-export const STATS_HEADER = [
-  'Email',
-  'First name',
-  'Last name',
-  'Status',
-  'Sent at',
-  'Opens',
-  'First opened at',
-  'Clicks',
-  'First clicked at',
-  'Bounced',
-  'Unsubscribed',
-];
-
-/** Rows read per query: small enough that no query blocks the event loop for long. */
-const PAGE_ROWS = 2_000;
-
-/** The CSV cells of one row, as the user reads them; the contact id stays internal. */
-export function statsCells(row: StatsRow): Array<string | number> {
-  const [, email, first, last, status, sentAt, opens, firstOpened, clicks, firstClicked, bounced, unsubscribed] = row;
-  return [
-    neutraliseFormula(email),
-    neutraliseFormula(first),
-    neutraliseFormula(last),
-    status,
-    sentAt ?? '',
-    opens,
-    firstOpened ?? '',
-    clicks,
-    firstClicked ?? '',
-    bounced ? 'yes' : 'no',
-    unsubscribed ? 'yes' : 'no',
-  ];
-}
+export { STATS_HEADER } from '../export/stats-csv';
 
 export interface ChunkInput {
   fileKey: string;
@@ -145,34 +112,38 @@ export const createExportActivities = ({ database, readDatabase, exportFiles: fi
     const handle = await fs.promises.open(part, cursor.bytes === 0 ? 'w' : 'r+');
     const signal = Context.current().cancellationSignal;
     try {
+      // The file's sha256 is computed as it is written (see RunningHashes): publishExport reads nothing back.
+      // Taken before the truncate, which changes the file's mtime even when it cuts nothing.
+      const hash = await files.hashes.resume(part, cursor.bytes);
       await handle.truncate(cursor.bytes);
       if (cursor.bytes === 0) {
-        const header = stringify([STATS_HEADER]);
-        await handle.write(header, 0, 'utf8');
-        cursor = { ...cursor, bytes: Buffer.byteLength(header) };
+        const header = Buffer.from(STATS_HEADER_LINE, 'utf8');
+        await handle.write(header, 0, header.length, 0);
+        hash.update(header);
+        cursor = { ...cursor, bytes: header.length };
       }
       let finished = false;
-      while (cursor.rows < stopAt) {
-        if (signal.aborted) throw new CancelledFailure('export cancelled');
-        const limit = Math.min(PAGE_ROWS, stopAt - cursor.rows);
-        const rows = await readDeliveryStatsPage(readDatabase.db, input.newsletterId, cursor.afterContactId, limit);
-        if (rows.length > 0) {
-          const text = Buffer.from(stringify(rows.map(statsCells)), 'utf8');
-          // Awaiting each write is the backpressure: never more than one page in memory.
-          await handle.write(text, 0, text.length, cursor.bytes);
-          cursor = {
-            afterContactId: rows[rows.length - 1]![0],
-            rows: cursor.rows + rows.length,
-            bytes: cursor.bytes + text.length,
-          };
-          heartbeat(cursor);
-        }
-        if (rows.length < limit) {
-          finished = true;
-          break;
+      const remaining = stopAt - cursor.rows;
+      if (signal.aborted) throw new CancelledFailure('export cancelled');
+      if (remaining > 0) {
+        for await (const page of statsPages(readDatabase, input.newsletterId, cursor.afterContactId, remaining)) {
+          if (page.rows > 0) {
+            // Awaiting each write is the backpressure: never more than one page in memory.
+            await handle.write(page.csv, 0, page.csv.length, cursor.bytes);
+            hash.update(page.csv);
+            cursor = {
+              afterContactId: page.afterContactId,
+              rows: cursor.rows + page.rows,
+              bytes: cursor.bytes + page.csv.length,
+            };
+            heartbeat(cursor);
+          }
+          if (page.last) finished = true;
+          if (signal.aborted) throw new CancelledFailure('export cancelled');
         }
       }
       await handle.datasync();
+      await files.hashes.leave(part, cursor.bytes, hash);
       return { cursor, finished };
     } finally {
       await handle.close();
@@ -183,13 +154,18 @@ export const createExportActivities = ({ database, readDatabase, exportFiles: fi
   async publishExport(input: PublishInput): Promise<ExportNewsletterStatsResult> {
     const part = files.partPath(input.fileKey);
     const final = files.resolve(input.fileKey);
+    let written: string | undefined;
     if (fs.existsSync(part)) {
+      // The hash the chunks carried, if this process wrote the last one and no one touched the file since.
+      written = (await files.hashes.take(part, input.cursor.bytes))?.digest('hex');
       await fs.promises.truncate(part, input.cursor.bytes);
       await fs.promises.rename(part, final);
     } else if (!fs.existsSync(final)) {
       throw new ExportFileMissing(`export file ${input.fileKey} is missing`);
     }
-    const { sha256, bytes } = await files.sha256(input.fileKey);
+    const { sha256, bytes } = written
+      ? { sha256: written, bytes: input.cursor.bytes }
+      : await files.sha256(input.fileKey);
     const row = await recordExport(database.db, {
       id: input.exportId,
       tenant_id: input.tenantId,
@@ -214,6 +190,7 @@ export const createExportActivities = ({ database, readDatabase, exportFiles: fi
 
   /** Deletes what a cancelled or failed export left behind. */
   async discardExport(input: { fileKey: string }): Promise<void> {
+    files.hashes.forget(files.partPath(input.fileKey));
     await files.remove(input.fileKey);
   },
 

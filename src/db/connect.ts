@@ -24,7 +24,7 @@ export function connectDatabase(databaseUrl: string, options: ConnectOptions = {
     // query; without a listener its error would crash the process.
     pool.on('error', () => undefined);
     const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    return withDriver({ db, dialect: 'postgres', close: () => db.destroy() }, { pool });
   }
   const file = databaseUrl.replace(/^(sqlite|file):(\/\/)?/, '');
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -36,5 +36,22 @@ export function connectDatabase(databaseUrl: string, options: ConnectOptions = {
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return withDriver({ db, dialect: 'sqlite', close: () => db.destroy() }, { sqlite });
+}
+
+/** The driver's own handle under a Database: the export's raw statements (SQLite) and COPY (PostgreSQL). */
+export type DatabaseDriver = { sqlite: SQLite.Database } | { pool: pg.Pool };
+
+const drivers = new WeakMap<Database, DatabaseDriver>();
+
+function withDriver(database: Database, driver: DatabaseDriver): Database {
+  drivers.set(database, driver);
+  return database;
+}
+
+/** The handle connectDatabase opened for `database`. */
+export function databaseDriver(database: Database): DatabaseDriver {
+  const driver = drivers.get(database);
+  if (!driver) throw new Error('this database was not opened by connectDatabase');
+  return driver;
 }

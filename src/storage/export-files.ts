@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { RunningHashes } from './running-hashes';
 import { resolveUnder, tenantFileKey } from './tenant-files';
 
 /**
@@ -8,6 +9,9 @@ import { resolveUnder, tenantFileKey } from './tenant-files';
  * our own ids, never from a request, and every resolution is checked to stay under the root.
  */
 export class ExportFiles {
+  /** The sha256 of each file this process is writing, carried from chunk to chunk. */
+  readonly hashes = new RunningHashes();
+
   constructor(readonly root: string) {}
 
   static newExportId(): string {

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import type SQLite from 'better-sqlite3';
+import type pg from 'pg';
 import type { DatabaseSchema } from '../schema';
 
 /** One CSV row of an export, in column order; `contact_id` is the keyset cursor. */
@@ -90,4 +92,82 @@ export async function readDeliveryStatsPage(
     r.bounced,
     r.unsubscribed,
   ]);
+}
+
+const STATS_SELECT =
+  'select d.contact_id, c.email, c.first_name, c.last_name, d.status, d.sent_at, d.opens, d.first_opened_at, ' +
+  'd.clicks, d.first_clicked_at, d.bounced, d.unsubscribed from deliveries as d inner join contacts as c on c.id = d.contact_id';
+
+const sqlitePages = new WeakMap<SQLite.Database, SQLite.Statement<unknown[], StatsRow>>();
+
+/**
+ * readDeliveryStatsPage on SQLite's own handle: one prepared statement per connection, rows as arrays
+ * (no objects, no query builder), for the export's hot loop.
+ */
+export function readStatsPageRaw(
+  sqlite: SQLite.Database,
+  newsletterId: number,
+  afterContactId: number,
+  limit: number,
+): StatsRow[] {
+  let statement = sqlitePages.get(sqlite);
+  if (!statement) {
+    statement = sqlite
+      .prepare<unknown[], StatsRow>(
+        `${STATS_SELECT} where d.newsletter_id = ? and d.contact_id > ? and c.id > ? order by d.contact_id limit ?`,
+      )
+      .raw(true);
+    sqlitePages.set(sqlite, statement);
+  }
+  return statement.all(newsletterId, afterContactId, afterContactId, limit);
+}
+
+/**
+ * The contact id that ends a page of `limit` rows after `afterContactId`, or undefined when fewer remain:
+ * bounds a COPY page, which takes no LIMIT we could read a cursor back from.
+ */
+export async function statsPageEnd(
+  client: pg.ClientBase,
+  newsletterId: number,
+  afterContactId: number,
+  limit: number,
+): Promise<number | undefined> {
+  const result = await client.query<{ contact_id: number }>(
+    'select contact_id from deliveries where newsletter_id = $1 and contact_id > $2 order by contact_id offset $3 limit 1',
+    [newsletterId, afterContactId, limit - 1],
+  );
+  return result.rows[0]?.contact_id;
+}
+
+const integer = (value: number) => {
+  if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
+  return String(value);
+};
+
+/**
+ * One page of the export as `COPY … TO STDOUT CSV`: PostgreSQL formats the rows, cells neutralised by
+ * `formulaPattern` (postgresFormulaPattern) in SQL. Byte for byte the Node formatter's output: empty
+ * text as NULL (COPY would quote an empty string), flags as yes/no. COPY takes no parameters, so the
+ * numbers are inlined, checked as integers; the pattern is ours, dollar-quoted.
+ */
+export function statsCopySql(
+  newsletterId: number,
+  afterContactId: number,
+  upTo: number | undefined,
+  formulaPattern: string,
+): string {
+  if (formulaPattern.includes('$re$')) throw new Error('bad pattern');
+  const after = integer(afterContactId);
+  const text = (column: string) =>
+    `case when ascii(${column}) between 33 and 126 and ascii(${column}) not in (43, 45, 61, 64) then ${column} ` +
+    `when ${column} ~ $re$${formulaPattern}$re$ then '''' || ${column} else nullif(${column}, '') end`;
+  const bound = upTo === undefined ? '' : ` and d.contact_id <= ${integer(upTo)} and c.id <= ${integer(upTo)}`;
+  return (
+    `copy (select ${text('c.email')}, ${text('c.first_name')}, ${text('c.last_name')}, nullif(d.status, ''), ` +
+    `nullif(d.sent_at, ''), d.opens, nullif(d.first_opened_at, ''), d.clicks, nullif(d.first_clicked_at, ''), ` +
+    `case when d.bounced <> 0 then 'yes' else 'no' end, case when d.unsubscribed <> 0 then 'yes' else 'no' end ` +
+    `from deliveries as d inner join contacts as c on c.id = d.contact_id ` +
+    `where d.newsletter_id = ${integer(newsletterId)} and d.contact_id > ${after} and c.id > ${after}${bound} ` +
+    `order by d.contact_id) to stdout with (format csv)`
+  );
 }

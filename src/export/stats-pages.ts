@@ -1,0 +1,105 @@
+import type SQLite from 'better-sqlite3';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { databaseDriver } from '../db/connect';
+import { readStatsPageRaw, statsCopySql, statsPageEnd } from '../db/queries/delivery-stats';
+import type { Database } from '../db/schema';
+import { postgresFormulaPattern } from './postgres-formula';
+import { statsCsvLine } from './stats-csv';
+
+/** A run of CSV rows ready for the file: the grain of writes, hashing and heartbeats. */
+export interface StatsPage {
+  csv: Buffer;
+  rows: number;
+  /** The keyset cursor after this page. */
+  afterContactId: number;
+  /** No row of the newsletter comes after this page. */
+  last: boolean;
+}
+
+/** SQLite: rows per query. Each page blocks the event loop while it is read and formatted (≈ 10 ms). */
+const SQLITE_PAGE_ROWS = 8_000;
+/** PostgreSQL: rows per COPY. The server formats, Node only moves bytes; a page is ≈ 5 MB of CSV. */
+const POSTGRES_PAGE_ROWS = 50_000;
+
+/** Up to `maxRows` rows after `afterContactId`, in contact order, page by page, as CSV bytes. */
+export function statsPages(
+  database: Database,
+  newsletterId: number,
+  afterContactId: number,
+  maxRows: number,
+): AsyncGenerator<StatsPage> {
+  const driver = databaseDriver(database);
+  return 'sqlite' in driver
+    ? sqlitePages(driver.sqlite, newsletterId, afterContactId, maxRows)
+    : postgresPages(driver.pool, newsletterId, afterContactId, maxRows);
+}
+
+/** Raw prepared statement, rows as arrays, one string per page (see stats-csv.ts). */
+async function* sqlitePages(
+  sqlite: SQLite.Database,
+  newsletterId: number,
+  afterContactId: number,
+  maxRows: number,
+): AsyncGenerator<StatsPage> {
+  let after = afterContactId;
+  for (let remaining = maxRows; remaining > 0;) {
+    const limit = Math.min(SQLITE_PAGE_ROWS, remaining);
+    const rows = readStatsPageRaw(sqlite, newsletterId, after, limit);
+    let text = '';
+    for (const row of rows) text += statsCsvLine(row);
+    if (rows.length > 0) after = rows[rows.length - 1]![0];
+    remaining -= rows.length;
+    yield { csv: Buffer.from(text, 'utf8'), rows: rows.length, afterContactId: after, last: rows.length < limit };
+    if (rows.length < limit) return;
+  }
+}
+
+/**
+ * PostgreSQL formats each page itself (COPY … TO STDOUT CSV, statsCopySql). A COPY cannot say where it
+ * stopped, so each page is bounded first by the contact id that ends it; the last page by the newsletter's
+ * highest contact id, so the cursor is exact on every page.
+ */
+async function* postgresPages(
+  pool: pg.Pool,
+  newsletterId: number,
+  afterContactId: number,
+  maxRows: number,
+): AsyncGenerator<StatsPage> {
+  const pattern = postgresFormulaPattern();
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    let after = afterContactId;
+    for (let remaining = maxRows; remaining > 0;) {
+      const limit = Math.min(POSTGRES_PAGE_ROWS, remaining);
+      const end = await statsPageEnd(client, newsletterId, after, limit);
+      const upTo = end ?? (await lastContactId(client, newsletterId, after));
+      if (upTo === undefined) {
+        yield { csv: Buffer.alloc(0), rows: 0, afterContactId: after, last: true };
+        return;
+      }
+      const copy = client.query(copyTo(statsCopySql(newsletterId, after, upTo, pattern)));
+      const parts: Buffer[] = [];
+      for await (const part of copy) parts.push(part as Buffer);
+      after = upTo;
+      remaining -= copy.rowCount;
+      yield { csv: Buffer.concat(parts), rows: copy.rowCount, afterContactId: after, last: end === undefined };
+      if (end === undefined) return;
+    }
+  } catch (error) {
+    // A COPY that failed half-way leaves the connection unusable: the pool must not hand it out again.
+    broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+async function lastContactId(client: pg.ClientBase, newsletterId: number, after: number): Promise<number | undefined> {
+  const result = await client.query<{ last: number | null }>(
+    'select max(contact_id) as last from deliveries where newsletter_id = $1 and contact_id > $2',
+    [newsletterId, after],
+  );
+  return result.rows[0]?.last ?? undefined;
+}
