@@ -10,6 +10,7 @@ source scripts/ensure-node-modules.sh
 source scripts/ensure-postgres.sh
 stop_pg() { if [ -n "${MAILROOM_TEST_PG_STOP:-}" ]; then $MAILROOM_TEST_PG_STOP >/dev/null || true; fi; }
 trap stop_pg EXIT
+source scripts/ensure-promtool.sh
 
 echo "test: type-checking"
 npx tsc -p tsconfig.json --noEmit
