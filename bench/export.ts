@@ -1,12 +1,16 @@
 /**
- * Export benchmark (issue 2, point 9). For each size N it seeds the demo tenant with N deliveries and
- * measures, in one run: the database's own CSV output of the export's query (`sqlite3 -csv`, and
- * `psql COPY … TO STDOUT CSV` on PostgreSQL), our export activity alone, and the whole path
- * POST /v1/exports → workflow → email in the outbox, with peak RSS; then prints a table and verdicts.
+ * Export benchmark (issue 12). For each size N it seeds the demo tenant with N deliveries and measures, in
+ * one run: the database's own CSV output of the export's query (`sqlite3 -csv`, and `psql COPY … TO
+ * STDOUT CSV` on PostgreSQL), our export activity alone, and the whole path POST /v1/exports → workflow →
+ * email in the outbox on the compiled worker and API (`npm run build`, as production runs them), with
+ * the worker's resting RSS, its peak (VmHWM) during the export and what the export adds; then prints a
+ * table, verdicts and the sha256 of the 500k demo export.
  *
- *   npm run bench:export                      # 100k, 500k, 2M
- *   npm run bench:export -- 20000 50000       # quick run
- *   npm run bench:export -- 100k 500k --pg postgres://postgres@127.0.0.1:55432/postgres
+ *   npm run bench:export                                # 100k, 500k, 2M, 5M
+ *   npm run bench:export -- --rows 20k,50k              # quick run (or positionals: 20000 50000)
+ *   npm run bench:export -- --rows 500k --pg postgres://postgres@127.0.0.1:55432/postgres
+ *   npm run bench:export -- --no-build                  # use the dist/ already built
+ *   npm run bench:export -- --tsx-worker                # also one whole path on the tsx worker `mailroom dev` runs
  *
  * PostgreSQL is measured when `--pg URL` or MAILROOM_TEST_PG_URL is given (a database is created and
  * dropped per size). The bench starts its own headless Temporal dev server on a free port.
@@ -20,16 +24,16 @@ import { Client, Connection } from '@temporalio/client';
 import type { Dialect } from '../src/db/schema';
 import { findTemporalCli } from '../src/temporal/cli-binary';
 import { startDevServerOnFreePort, type DevServer } from '../src/temporal/dev-server';
-import { psqlCopy, sqliteCsv } from './support/baselines';
+import { ensureSqlite3, psqlCopy, sqliteCsv } from './support/baselines';
 import { createSeededDatabase } from './support/bench-databases';
-import { stopAllProcesses } from './support/processes';
+import { stopAllProcesses, timeCommand } from './support/processes';
 import { details, markdownTable, verdicts, type SizeResult } from './support/report';
 import { runActivityAlone } from './support/run-activity';
-import { runWholePath } from './support/whole-path';
+import { runWholePath, type WholePathRun } from './support/whole-path';
 
-const DEFAULT_SIZES = ['100k', '500k', '2M'];
+const DEFAULT_SIZES = ['100k', '500k', '2M', '5M'];
 /** Rows per writeStatsCsvChunk call: the workflow's default (DEFAULT_CHUNK_ROWS). */
-const WORKFLOW_CHUNK_ROWS = 100_000;
+const WORKFLOW_CHUNK_ROWS = 500_000;
 
 function parseSize(text: string): number {
   const match = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(text.replace(/_/g, ''));
@@ -44,9 +48,16 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { pg: { type: 'string' }, 'chunk-rows': { type: 'string' } },
+    options: {
+      pg: { type: 'string' },
+      'chunk-rows': { type: 'string' },
+      rows: { type: 'string' },
+      'no-build': { type: 'boolean' },
+      'tsx-worker': { type: 'boolean' },
+    },
   });
-  const sizes = (positionals.length > 0 ? positionals : DEFAULT_SIZES).map(parseSize);
+  const asked = [...(values.rows?.split(',') ?? []), ...positionals].filter(Boolean);
+  const sizes = (asked.length > 0 ? asked : DEFAULT_SIZES).map(parseSize);
   const chunkRows = values['chunk-rows'] ? parseSize(values['chunk-rows']) : WORKFLOW_CHUNK_ROWS;
   const pgUrl = values.pg ?? process.env.MAILROOM_TEST_PG_URL;
   const dialects: Dialect[] = pgUrl ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -71,6 +82,11 @@ async function main(): Promise<void> {
       `export bench: sizes ${sizes.map((n) => n.toLocaleString('en')).join(', ')}; ${dialects.join(' + ')}; chunk ${chunkRows.toLocaleString('en')} rows; work dir ${workDir}`,
     );
     if (pgNote) log(`note: ${pgNote}`);
+    await ensureSqlite3(log);
+    if (!values['no-build']) {
+      log('npm run build (the compiled worker and API are what the whole path measures)…');
+      await timeCommand('npm', ['run', 'build'], path.join(workDir, 'build.log'));
+    }
     const cli = findTemporalCli(log);
     if (!cli) throw new Error('no temporal CLI found (TEMPORAL_CLI_PATH, PATH, cache, or go to build it)');
     log('starting a headless Temporal dev server…');
@@ -83,6 +99,7 @@ async function main(): Promise<void> {
     const temporal = new Client({ connection });
 
     const results: SizeResult[] = [];
+    let tsxRun: WholePathRun | undefined;
     for (const rows of sizes) {
       for (const dialect of dialects) {
         const label = `${rows.toLocaleString('en')} ${dialect}`;
@@ -116,6 +133,10 @@ async function main(): Promise<void> {
             `[${label}] whole path ${(wholePath.ms / 1000).toFixed(2)} s, worker peak RSS ${wholePath.workerPeakRssMb.toFixed(0)} MB`,
           );
           results.push({ rows, dialect, seedMs, baseline, activity, path: wholePath });
+          if (values['tsx-worker'] && !tsxRun) {
+            log(`[${label}] whole path again on the worker through tsx (as \`mailroom dev\` runs it)…`);
+            tsxRun = await runWholePath(db, server.address, temporal, workDir, 'tsx');
+          }
         } finally {
           await db.drop();
         }
@@ -127,21 +148,31 @@ async function main(): Promise<void> {
       `\n## Export benchmark (${new Date().toISOString().slice(0, 10)}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, Node ${process.version})\n`,
     );
     console.log(markdownTable(results));
-    const compiled = fs.existsSync(path.join(__dirname, '..', 'dist', 'cli', 'main.js'));
     console.log(
-      `\nworker and API: \`bin/mailroom.js\` ${compiled ? 'from the compiled dist/' : 'through tsx (no dist/ build)'}; ` +
+      `\nmachine load (uptime) at the end: ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(', ')}; ` +
+        'worker and API: the compiled build (node dist/cli/main.js, prebuilt workflow bundle); ' +
         'activity alone: a child process through tsx with @temporalio/testing loaded.',
     );
+    if (tsxRun)
+      console.log(
+        `worker through tsx (\`mailroom dev\`, bin/mailroom.js in a clone), ${tsxRun.rows.toLocaleString('en')} rows: ` +
+          `resting ${tsxRun.workerIdleRssMb.toFixed(0)} MB (just started ${tsxRun.workerStartedRssMb.toFixed(0)} MB), ` +
+          `peak ${tsxRun.workerPeakRssMb.toFixed(0)} MB, export adds +${(tsxRun.workerPeakRssMb - tsxRun.workerIdleRssMb).toFixed(0)} MB, ` +
+          `POST → email ${(tsxRun.ms / 1000).toFixed(2)} s`,
+      );
     console.log('\nTargets:');
     for (const line of verdicts(results, pgNote)) console.log(line);
     console.log('\nDetails:');
     for (const line of details(results)) console.log(line);
     console.log(
       '\nBaselines run the export query once (same join, filter, order and columns, contact id included) after one unmeasured ' +
-        'warm-up run; the activity also neutralises formulas, maps flags to yes/no, and fsyncs its file. "whole − activity" is ' +
-        'the whole path minus the activity alone; "in-worker activity" is the time the workflow history shows in writeStatsCsvChunk. ' +
-        'The whole path is measured on a worker that has run one small export first (a running worker is warm); ' +
-        '"worker peak RSS (export)" is the worker\'s VmHWM, reset just before the measured POST.',
+        'warm-up run; the activity also neutralises formulas, maps flags to yes/no, hashes and fsyncs its file. "whole − activity" ' +
+        'is the whole path minus the activity alone. The whole path runs on a worker that has run one small export first (a running ' +
+        'worker is warm); "resting" is its VmRSS just before the measured POST, "peak" its VmHWM reset just before that POST, ' +
+        '"export adds" the difference.',
     );
   } finally {
     await cleanUp();

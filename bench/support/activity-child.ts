@@ -25,6 +25,8 @@ export interface ActivityRun {
   rssBeforeMb: number;
   /** process.resourceUsage().maxRSS: the peak of the whole child. */
   peakRssMb: number;
+  /** sha256 of the file the activity wrote, read back after the clock stopped. */
+  sha256: string;
 }
 
 async function main(): Promise<void> {
@@ -58,7 +60,14 @@ async function main(): Promise<void> {
     if (result.finished) break;
   }
   const ms = performance.now() - started;
-  const bytes = fs.statSync(deps.exportFiles.partPath(fileKey)).size;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const hash = crypto.createHash('sha256');
+  let bytes = 0;
+  for await (const part of fs.createReadStream(deps.exportFiles.partPath(fileKey))) {
+    hash.update(part as Buffer);
+    bytes += (part as Buffer).length;
+  }
+  const sha256 = hash.digest('hex');
   await deps.close();
   await deps.exportFiles.remove(fileKey);
   const run: ActivityRun = {
@@ -67,7 +76,8 @@ async function main(): Promise<void> {
     bytes,
     chunks,
     rssBeforeMb,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb,
+    sha256,
   };
   process.stdout.write(`${JSON.stringify(run)}\n`);
 }

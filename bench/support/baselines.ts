@@ -24,6 +24,14 @@ export interface BaselineRun {
 
 export const SQLITE3 = '/usr/bin/sqlite3';
 
+/** The sqlite3 shell is the SQLite baseline: installs Debian's package when it is missing (as root). */
+export async function ensureSqlite3(log: (line: string) => void): Promise<void> {
+  if (fs.existsSync(SQLITE3)) return;
+  log('installing the sqlite3 shell (apt-get install sqlite3) for the baseline…');
+  await timeCommand('apt-get', ['update', '-qq'], '/dev/null');
+  await timeCommand('apt-get', ['install', '-y', '-qq', 'sqlite3'], '/dev/null');
+}
+
 /** `sqlite3 -csv -header` of the query into a file. Run once unmeasured first, so both sides read a warm page cache. */
 export async function sqliteCsv(dbFile: string, newsletterId: number, outFile: string): Promise<BaselineRun> {
   const args = ['-readonly', '-csv', '-header', dbFile, statsQuerySql(newsletterId)];

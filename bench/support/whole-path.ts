@@ -10,7 +10,13 @@ import { freePort } from '../../test/support/ports';
 import type { BenchDatabase } from './bench-databases';
 import { readRss, resetPeakRss, sampleRss, startProcess, waitForHttp, type Started } from './processes';
 
-const BIN = path.resolve(__dirname, '..', '..', 'bin', 'mailroom.js');
+const ROOT = path.resolve(__dirname, '..', '..');
+/** How the worker and API run: the compiled build production ships, or the sources through tsx (a clone's bin/mailroom.js). */
+export type Runner = 'compiled' | 'tsx';
+const ENTRY: Record<Runner, string> = {
+  compiled: path.join(ROOT, 'dist', 'cli', 'main.js'),
+  tsx: path.join(ROOT, 'bin', 'mailroom.js'),
+};
 
 /** Settings the processes under test must not inherit from whoever runs the bench. */
 const INHERITED_SETTINGS = [
@@ -37,8 +43,13 @@ export interface WholePathRun {
   queuedMs: number;
   chunks: number;
   rows: number;
-  /** Worker RSS just before the POST, after start-up. */
+  /** Worker RSS just before the POST, after start-up and the warm-up export: the worker at rest. */
   workerIdleRssMb: number;
+  /** Worker RSS once it answered its health check, before any export. */
+  workerStartedRssMb: number;
+  /** The sha256 the export task reported. */
+  sha256: string;
+  runner: Runner;
   /** Worker peak RSS between the POST and the email (VmHWM reset before the POST; else sampled). */
   workerPeakRssMb: number;
   peakMeasuredBy: 'VmHWM' | 'sampling';
@@ -57,6 +68,7 @@ export async function runWholePath(
   temporalAddress: string,
   temporal: Client,
   workDir: string,
+  runner: Runner = 'compiled',
 ): Promise<WholePathRun> {
   const dataDir = fs.mkdtempSync(path.join(workDir, `path-${db.dialect}-`));
   const port = await freePort();
@@ -75,10 +87,12 @@ export async function runWholePath(
   });
   const workerLog = path.join(workDir, `worker-${db.dialect}-${path.basename(dataDir)}.log`);
   const apiLog = path.join(workDir, `api-${db.dialect}-${path.basename(dataDir)}.log`);
-  const worker = startProcess(process.execPath, [BIN, 'worker'], env, workerLog);
-  const api = startProcess(process.execPath, [BIN, 'api'], env, apiLog);
+  if (!fs.existsSync(ENTRY[runner])) throw new Error(`${ENTRY[runner]} is missing: run npm run build`);
+  const worker = startProcess(process.execPath, [ENTRY[runner], 'worker'], env, workerLog);
+  const api = startProcess(process.execPath, [ENTRY[runner], 'api'], env, apiLog);
   try {
     await waitForHttp(`http://127.0.0.1:${healthPort}/healthz`, worker, workerLog);
+    const workerStartedRssMb = readRss(worker.child.pid!).rssMb;
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, api, apiLog);
     const { apiKey } = await issueApiKey(db.database.db, DEMO_TENANT, 'bench@demo.test');
     const headers = { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' };
@@ -110,6 +124,9 @@ export async function runWholePath(
       chunks,
       rows: task.result.rows,
       workerIdleRssMb: before.rssMb,
+      workerStartedRssMb,
+      sha256: task.result.sha256,
+      runner,
       workerPeakRssMb,
       peakMeasuredBy: hwmReset ? 'VmHWM' : 'sampling',
       workerStartupPeakMb: before.peakMb,
