@@ -3,6 +3,7 @@ import { action } from './action';
 import { createTenant, createUser, migrate, seed } from './commands/admin';
 import { api } from './commands/api';
 import { dev } from './commands/dev';
+import { doctor } from './commands/doctor';
 import { schedulesSync } from './commands/schedules';
 import { addSender, LIMIT_OPTIONS, removeSender, setLimits, showTenant } from './commands/tenants';
 import { addUserCommands } from './commands/users';
@@ -16,6 +17,10 @@ program
   .action(action(dev));
 program.command('api').description('run the HTTP API').action(action(api));
 program.command('worker').description('run the Temporal worker').action(action(worker));
+program
+  .command('doctor')
+  .description('check Temporal, database, mail, secrets, export store, schedules and workers; exit 1 on any ✗')
+  .action(action(doctor));
 program.command('migrate').description('bring the database schema up to date').action(action(migrate));
 program
   .command('seed')
