@@ -15,14 +15,30 @@ const EMAIL_ACTIVITIES = new Set([
   'sendTenantDigest',
 ]);
 
+/** Tenants of the workflows this process ran activities for: later activities may not carry it. */
+const tenantOfTask = new Map<string, string>();
+const REMEMBERED_TASKS = 10_000;
+
+/** The tenant in an activity's input: its owner, or the first segment of a tenant file key. */
+function tenantInInput(input: unknown): string | undefined {
+  const { tenantId, fileKey } = (input ?? {}) as { tenantId?: unknown; fileKey?: unknown };
+  if (typeof tenantId === 'string') return tenantId;
+  if (typeof fileKey === 'string' && fileKey.includes('/')) return fileKey.split('/')[0];
+  return undefined;
+}
+
 /** The task and tenant an activity works for: the workflow id names the task; inputs carry the tenant. */
 export function activityLogAttributes(context: Context, input: unknown): Record<string, unknown> {
   const { workflowExecution } = context.info;
-  const tenantId = (input as { tenantId?: unknown } | undefined)?.tenantId;
-  return {
-    ...(workflowExecution ? { taskId: workflowExecution.workflowId, workflowRunId: workflowExecution.runId } : {}),
-    ...(typeof tenantId === 'string' ? { tenantId } : {}),
-  };
+  if (!workflowExecution) return {};
+  const taskId = workflowExecution.workflowId;
+  let tenantId = tenantInInput(input);
+  if (tenantId && !tenantOfTask.has(taskId)) {
+    if (tenantOfTask.size >= REMEMBERED_TASKS) tenantOfTask.delete(tenantOfTask.keys().next().value!);
+    tenantOfTask.set(taskId, tenantId);
+  }
+  tenantId ??= tenantOfTask.get(taskId);
+  return { taskId, workflowRunId: workflowExecution.runId, ...(tenantId ? { tenantId } : {}) };
 }
 
 function outcomeOf(error: unknown, context: Context): 'cancelled' | 'failed' {
