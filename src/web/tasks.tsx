@@ -121,7 +121,7 @@ function TaskResult({ task }: { task: TaskView }) {
             <summary>{t('invalidLines')}</summary>
             <ul class="invalid-lines">
               {result.invalidRows.map((row) => (
-                <li key={row.line}>{t('line', { line: row.line, reason: row.reason })}</li>
+                <li key={row.line}>{t('line', { line: String(row.line), reason: row.reason })}</li>
               ))}
             </ul>
           </details>
