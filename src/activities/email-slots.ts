@@ -1,6 +1,7 @@
 import { findTenantLimits } from '../db/queries/tenant-limits';
 import { reserveEmailWindow, type EmailWindow } from '../db/queries/email-shares';
 import type { Database } from '../db/schema';
+import { observeEmailSlotWait } from '../observability/worker-metrics';
 import type { TenantLimits } from '../settings';
 
 /** How far ahead a batch reserves its tenant's share: a newcomer gets its share within this long. */
@@ -56,6 +57,7 @@ export class FairEmailSlots {
       return this.window.startMs + this.used++ * this.window.intervalMs;
     });
     this.queue = slot.catch(() => undefined);
+    slot.then(observeEmailSlotWait, () => undefined); // the rate-limiter wait, on the worker's /metrics
     return slot;
   }
 }
