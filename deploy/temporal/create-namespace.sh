@@ -1,6 +1,7 @@
 #!/bin/sh
-# One-shot, in temporalio/admin-tools: waits for the Temporal frontend, registers the
-# namespace and the custom search attributes mailroom's workflows carry. Idempotent.
+# One-shot: waits for the Temporal frontend, registers the namespace and the custom search
+# attributes mailroom's workflows carry. Idempotent. Runs in temporalio/admin-tools under
+# compose, and unchanged on a bare machine with the temporal CLI on PATH.
 set -eu
 
 ADDRESS=${TEMPORAL_ADDRESS:-temporal:7233}

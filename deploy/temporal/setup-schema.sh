@@ -1,6 +1,8 @@
 #!/bin/sh
-# One-shot, in temporalio/admin-tools: creates the Temporal databases on the shared
-# PostgreSQL server and brings their schemas to the version this image ships.
+# One-shot: creates the Temporal databases on the shared PostgreSQL server and brings their
+# schemas to the version the server ships. Runs in temporalio/admin-tools under compose, and
+# unchanged on a bare machine (scripts/stack.sh, test/topology) with temporal-sql-tool on PATH
+# and SCHEMA_ROOT pointing at the module's schema/postgresql/v12.
 # Safe to run on every `docker compose up`: create-database tolerates an existing
 # database (checked below), setup-schema keeps a newer version, update-schema only
 # applies what is missing.
@@ -16,8 +18,17 @@ SCHEMA_ROOT=${SCHEMA_ROOT:-/etc/temporal/schema/postgresql/v12}
 TEMPORAL_DB=${TEMPORAL_DB:-temporal}
 VISIBILITY_DB=${VISIBILITY_DB:-temporal_visibility}
 
+# admin-tools has busybox nc; a bare machine running this natively has PostgreSQL's pg_isready.
+reachable() {
+  if command -v nc >/dev/null 2>&1; then
+    nc -z -w 5 "$SQL_HOST" "$SQL_PORT"
+  else
+    pg_isready -q -h "$SQL_HOST" -p "$SQL_PORT" -t 5
+  fi
+}
+
 tries=0
-until nc -z -w 5 "$SQL_HOST" "$SQL_PORT"; do
+until reachable; do
   tries=$((tries + 1))
   if [ "$tries" -ge 60 ]; then
     echo "temporal-schema: PostgreSQL at $SQL_HOST:$SQL_PORT did not answer" >&2

@@ -6,6 +6,18 @@ import { runWorkers } from '../../worker/run-workers';
 import { untilSignal } from '../action';
 import { syncSchedulesAtStart } from './schedules';
 
+/**
+ * How long a stopping worker may take in all: the SDK's grace time (running activities finish, then are
+ * cancelled and hand their attempt back with its heartbeat) plus the time they take to stop. Compose's
+ * `stop_grace_period` and systemd's `TimeoutStopSec` are longer, so SIGKILL never comes first.
+ */
+export const WORKER_STOP_DEADLINE_MS = 45_000;
+
+/**
+ * `mailroom worker`. SIGTERM or SIGINT is a graceful stop: /healthz turns 503, polling stops, activities in
+ * flight finish or hand back, and the process exits 0 (1 if it had to give up after the deadline, or on a
+ * second signal).
+ */
 export async function worker(): Promise<void> {
   const settings = loadSettings();
   const logger = createLogger(settings.logLevel, 'mailroom-worker');
@@ -19,8 +31,19 @@ export async function worker(): Promise<void> {
       ? undefined
       : startWorkerHealthServer(settings.workerHealthPort, () => polling);
   const stopped = await Promise.race([untilSignal(), running.done.then(() => 'stopped' as const)]);
-  logger.info({ reason: stopped }, 'worker stopping');
+  polling = false;
+  logger.info({ reason: stopped }, 'worker stopping: no new tasks, running activities finish or hand back');
+  const giveUp = (why: string) => {
+    logger.error(why);
+    process.exit(1);
+  };
+  if (stopped !== 'stopped') process.once(stopped, () => giveUp('second signal while stopping: exiting now'));
+  const deadline = setTimeout(() => giveUp('activities still running at the stop deadline'), WORKER_STOP_DEADLINE_MS);
   await running.shutdown();
+  clearTimeout(deadline);
   health?.close();
   await deps.close();
+  logger.info('worker stopped');
+  // Nothing should be left holding the event loop; if something is, it must not turn a clean stop into a hang.
+  setTimeout(() => process.exit(0), 2_000).unref();
 }
