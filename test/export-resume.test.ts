@@ -29,6 +29,8 @@ for (const dialect of DIALECTS) {
   describe(`writeStatsCsvChunk resumes from its heartbeat on ${dialect}`, () => {
     let test: TestDatabase;
     let activities: ReturnType<typeof createExportActivities>;
+    /** The same activities in another worker: its own file stores, so none of the first one's hashes. */
+    let otherWorker: ReturnType<typeof createExportActivities>;
     let stores: ReturnType<typeof createFileStores>;
     let newsletterId: number;
     let dataDir: string;
@@ -44,11 +46,11 @@ for (const dialect of DIALECTS) {
         newsletterId,
       });
       const part = stores.exportFiles.partPath(prepared.fileKey);
-      const chunk = async (cursor: ExportCursor, maxRows: number, resumeFrom?: ExportCursor) => {
+      const chunk = async (cursor: ExportCursor, maxRows: number, resumeFrom?: ExportCursor, worker = activities) => {
         const beats: ExportCursor[] = [];
         const env = new MockActivityEnvironment(resumeFrom ? { heartbeatDetails: resumeFrom, attempt: 2 } : {});
         env.on('heartbeat', (details: ExportCursor) => beats.push(details));
-        const result = await run(env, activities.writeStatsCsvChunk, {
+        const result = await run(env, worker.writeStatsCsvChunk, {
           fileKey: prepared.fileKey,
           newsletterId,
           cursor,
@@ -56,8 +58,8 @@ for (const dialect of DIALECTS) {
         });
         return { ...result, lastBeat: beats.at(-1)! };
       };
-      const publish = async (cursor: ExportCursor) => {
-        const result = await run(new MockActivityEnvironment(), activities.publishExport, {
+      const publish = async (cursor: ExportCursor, worker = activities) => {
+        const result = await run(new MockActivityEnvironment(), worker.publishExport, {
           tenantId: DEMO_TENANT,
           userId,
           exportId: prepared.exportId,
@@ -93,6 +95,13 @@ for (const dialect of DIALECTS) {
         database: test.database,
         readDatabase: test.database,
         ...stores,
+        mailer: createMailer(settings),
+      });
+      otherWorker = createExportActivities({
+        settings,
+        database: test.database,
+        readDatabase: test.database,
+        ...createFileStores(dataDir),
         mailer: createMailer(settings),
       });
       const clean = await begin();
@@ -156,6 +165,15 @@ for (const dialect of DIALECTS) {
       const resumed = await exp.chunk(chunk1.cursor, 10_000, chunk2.lastBeat);
       assert.equal(resumed.cursor.rows, CONTACTS);
       assertSameAsReference(await exp.publish(resumed.cursor));
+    });
+
+    it('reports the file’s sha256 when its chunks ran on different workers, each hashing what it did not write', async () => {
+      const exp = await begin();
+      const chunk1 = await exp.chunk(START, 2_000);
+      const chunk2 = await exp.chunk(chunk1.cursor, 1_500, undefined, otherWorker);
+      const chunk3 = await exp.chunk(chunk2.cursor, 10_000);
+      assert.equal(chunk3.finished, true);
+      assertSameAsReference(await exp.publish(chunk3.cursor, otherWorker));
     });
 
     it('does not resume over a tail of zeros (a file extended over a hole)', async () => {
