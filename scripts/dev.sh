@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-node-modules.sh
+node --import tsx src/web/build.ts # the task page, served at /app/
 exec node bin/mailroom.js dev "$@"

@@ -8,12 +8,13 @@ source scripts/ensure-node-modules.sh
 
 # shellcheck source=scripts/ensure-postgres.sh
 source scripts/ensure-postgres.sh
+source scripts/ensure-chromium.sh
 stop_pg() { if [ -n "${MAILROOM_TEST_PG_STOP:-}" ]; then $MAILROOM_TEST_PG_STOP >/dev/null || true; fi; }
 trap stop_pg EXIT
 source scripts/ensure-promtool.sh
 
 echo "test: type-checking"
-npx tsc -p tsconfig.json --noEmit
+npx tsc -p tsconfig.json --noEmit && npx tsc -p src/web/tsconfig.json --noEmit
 echo "test: lint and format"
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }

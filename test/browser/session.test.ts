@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signInLink } from '../../src/cli/commands/users';
-import { buildWeb } from '../../scripts/build-web';
+import { buildWeb } from '../../src/web/build';
 import { apiClient } from '../support/http';
 import { startTestSystem, type TestSystem } from '../support/system';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import axe from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildWeb } from '../../scripts/build-web';
+import { buildWeb } from '../../src/web/build';
 import { signInLink } from '../../src/cli/commands/users';
 import { createNewsletter } from '../../src/db/queries/newsletters';
 import { DEMO_TENANT, seedDemoTenant } from '../../src/db/seed';

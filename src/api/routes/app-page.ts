@@ -4,7 +4,7 @@ import { Router, type Response } from 'express';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
 
-/** `npm run build` (and the dev command, and the browser tests) bundle src/web here. */
+/** `npm run build` (and the dev command, and the browser tests) bundle src/web here (src/web/build.ts). */
 export const WEB_DIST = path.resolve(__dirname, '../../../dist/web');
 
 /** Built asset names: a flat directory, so a name with a slash or `..` is never a file of ours. */

@@ -17,6 +17,7 @@ import { UsageError, untilSignal } from '../action';
 import { startApi } from './api';
 import { seedWithProgress } from './admin';
 import { syncSchedulesAtStart } from './schedules';
+import { signInLink } from './users';
 
 /**
  * Everything on one machine: a Temporal dev server unless one answers, the migrated and seeded embedded
@@ -48,6 +49,11 @@ export async function dev(): Promise<void> {
   if (await seedWithProgress(database, settings.demoContacts))
     console.log(`seeded ${settings.demoContacts} demo contacts`);
   const apiKey = await demoApiKey(settings, database);
+  const pageLink = await signInLink(
+    database.db,
+    settings.publicBaseUrl,
+    (await findUserByApiKey(database.db, apiKey))!.id,
+  );
   const headline = await findNewsletterBySubject(database.db, DEMO_TENANT, HEADLINE_SUBJECT);
   await database.close();
 
@@ -71,6 +77,7 @@ export async function dev(): Promise<void> {
       `  Temporal UI  ${ui}`,
       `  outbox       ${settings.smtpUrl ? settings.smtpUrl : path.join(settings.dataDir, 'outbox')}`,
       `  demo API key ${apiKey}  (also in ${path.join(settings.dataDir, 'demo-api-key')})`,
+      `  task page    ${pageLink}  (signs ${DEMO_USER_EMAIL} in once, within 15 minutes)`,
       '',
       'Export the statistics of the demo newsletter:',
       `  curl -s -X POST ${api.url}/v1/exports -H "Authorization: Bearer ${apiKey}" -H "Content-Type: application/json" -d '{"newsletterId": ${headline?.id ?? 1}}'`,

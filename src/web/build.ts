@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
-const root = path.resolve(__dirname, '..');
-const source = path.join(root, 'src', 'web');
-export const WEB_OUT = path.join(root, 'dist', 'web');
+const source = __dirname;
+/** Where the API serves it from (`WEB_DIST` of src/api/routes/app-page.ts). */
+export const WEB_OUT = path.resolve(__dirname, '..', '..', 'dist', 'web');
 
 export async function buildWeb(): Promise<void> {
   fs.mkdirSync(WEB_OUT, { recursive: true });
