@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptors, WorkerInterceptors } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { ActivityDeps } from '../activities/deps';
-import { ACTIVITY_OUTCOMES } from './activity-outcomes';
+import { ACTIVITY_OUTCOMES, FAILED_ATTEMPT_OUTCOMES } from './activity-outcomes';
 import { watchExportStore } from './export-store-metrics';
 import { activitiesRunning, activitiesStarted, activityDuration, emailRetries } from './worker-metrics';
 
@@ -70,6 +70,8 @@ export function observeActivities(
           const activity = context.info.activityType;
           attributes = activityLogAttributes(context, input.args[0]);
           activitiesStarted.inc({ activity });
+          if (context.info.attempt > 1 && context.info.heartbeatDetails !== undefined)
+            FAILED_ATTEMPT_OUTCOMES[activity]?.(context.info.heartbeatDetails);
           activitiesRunning.inc({ activity });
           const stopTimer = activityDuration.startTimer({ activity });
           try {

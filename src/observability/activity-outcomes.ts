@@ -25,6 +25,28 @@ const taskEmail = (kind: string) => (_input: unknown, result: { alreadySent?: bo
   if (result && !result.alreadySent) emails.inc({ kind, outcome: 'sent' });
 };
 
+const countEmails = (counts: SendCounts) => {
+  for (const outcome of ['sent', 'failed', 'skipped', 'resent'] as const)
+    if (counts[outcome] > 0) emails.inc({ kind: 'newsletter', outcome }, counts[outcome]);
+};
+
+/**
+ * What a failed attempt did before it failed, read by the next attempt from the details the failed one
+ * last heartbeated: a batch that sent 200 emails and then met a 451 counts its 200.
+ */
+export const FAILED_ATTEMPT_OUTCOMES: Record<string, (details: unknown) => void> = {
+  sendDeliveryBatch(details) {
+    const counts = details as Partial<SendCounts> | undefined;
+    if (counts && typeof counts.sent === 'number')
+      countEmails({
+        sent: counts.sent,
+        failed: counts.failed ?? 0,
+        skipped: counts.skipped ?? 0,
+        resent: counts.resent ?? 0,
+      });
+  },
+};
+
 export const ACTIVITY_OUTCOMES: Record<string, Recorder> = {
   async publishExport(input: TaskOwner & { taskId: string }, result: ExportNewsletterStatsResult, database) {
     exportRows.inc(result.rows);
@@ -35,8 +57,7 @@ export const ACTIVITY_OUTCOMES: Record<string, Recorder> = {
     if (Number.isFinite(started)) exportDuration.observe(Math.max(0, Date.now() - started) / 1000);
   },
   sendDeliveryBatch(_input: unknown, counts: SendCounts) {
-    for (const outcome of ['sent', 'failed', 'skipped', 'resent'] as const)
-      if (counts[outcome] > 0) emails.inc({ kind: 'newsletter', outcome }, counts[outcome]);
+    countEmails(counts);
   },
   sendExportReadyEmail: taskEmail('export_ready'),
   sendSendSummaryEmail: taskEmail('send_summary'),

@@ -50,9 +50,10 @@ export async function installSdkRuntime(logger: Logger, metrics: boolean): Promi
   const telemetry = metrics ? await sdkMetricsTelemetry() : undefined;
   Runtime.install({
     logger: new DefaultLogger(SDK_LEVEL[logger.level] ?? 'INFO', ({ level, message, meta }) => {
-      // The SDK's own chatter (bundling, worker states) stays at warn and above, as before; activities' lines
-      // (and workflows') follow our level.
-      const ours = meta?.sdkComponent === 'activity' || meta?.sdkComponent === 'workflow';
+      // The SDK's own chatter (bundling, worker states) stays at warn and above, as before; lines about an
+      // activity (its own, and the SDK's "Activity started/completed") and workflows' follow our level.
+      const ours =
+        meta?.sdkComponent === 'activity' || meta?.sdkComponent === 'workflow' || 'activityType' in (meta ?? {});
       if (ours || level === 'WARN' || level === 'ERROR') logger[PINO_LEVEL[level]]({ ...meta, sdk: true }, message);
     }),
     ...(telemetry ? { telemetryOptions: telemetry } : {}),
