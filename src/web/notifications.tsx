@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { call } from './api';
 import type { Notification } from './api-types';
 import { useWords } from './words';
@@ -9,20 +9,34 @@ export function Toasts({ toasts, onDismiss }: { toasts: Notification[]; onDismis
   return (
     <div class="toasts" role="status" aria-live="polite" aria-label={t('notificationsTitle')}>
       {toasts.map((toast) => (
-        <div class="toast" key={toast.id} data-notification-id={toast.id}>
-          <p>{toast.message}</p>
-          <div class="actions">
-            {toast.link && (
-              <a href={toast.link} download>
-                {t('download')}
-              </a>
-            )}
-            <button type="button" onClick={() => onDismiss(toast.id)}>
-              {t('dismiss')}
-            </button>
-          </div>
-        </div>
+        <Toast key={toast.id} toast={toast} onDismiss={onDismiss} />
       ))}
+    </div>
+  );
+}
+
+/** A toast leaves by itself after a while: the notification stays in the list, its link too. */
+const TOAST_MS = 20_000;
+
+function Toast({ toast, onDismiss }: { toast: Notification; onDismiss: (id: string) => void }) {
+  const { t } = useWords();
+  useEffect(() => {
+    const timer = setTimeout(() => onDismiss(toast.id), TOAST_MS);
+    return () => clearTimeout(timer);
+  }, [toast.id, onDismiss]);
+  return (
+    <div class="toast" data-notification-id={toast.id}>
+      <p>{toast.message}</p>
+      <div class="actions">
+        {toast.link && (
+          <a href={toast.link} download>
+            {t('download')}
+          </a>
+        )}
+        <button type="button" onClick={() => onDismiss(toast.id)}>
+          {t('dismiss')}
+        </button>
+      </div>
     </div>
   );
 }
