@@ -63,7 +63,12 @@ describe('metrics after one export and one send: SDK and domain metrics, and all
       dialect: 'sqlite',
       smtpUrl: smtp.url,
       worker: false,
-      env: { TEMPORAL_ADDRESS: server.address, MAILROOM_API_METRICS_PORT: String(await freePort()) },
+      // No imports allowed: one import request is the 429 the API counts.
+      env: {
+        TEMPORAL_ADDRESS: server.address,
+        MAILROOM_API_METRICS_PORT: String(await freePort()),
+        MAILROOM_LIMIT_IMPORTS: '0',
+      },
     });
     const healthPort = await freePort();
     workerMetricsUrl = `http://127.0.0.1:${healthPort}/metrics`;
@@ -89,13 +94,16 @@ describe('metrics after one export and one send: SDK and domain metrics, and all
     const send = await owner.post(`/v1/newsletters/${draft.body.id}/send`);
     assert.equal(send.status, 202, send.text);
     sendTaskId = send.body.taskId;
+    assert.equal((await owner.waitForTask(sendTaskId)).status, 'COMPLETED');
+    // After the send: its deliveries are the export's rows.
     const exported = await owner.post('/v1/exports', { newsletterId: draft.body.id });
     assert.equal(exported.status, 202, exported.text);
     exportTaskId = exported.body.taskId;
-    for (const taskId of [sendTaskId, exportTaskId]) {
-      const task = await owner.waitForTask(taskId);
-      assert.equal(task.status, 'COMPLETED', JSON.stringify(task));
-    }
+    assert.equal((await owner.waitForTask(exportTaskId)).status, 'COMPLETED');
+    const refused = await owner.call('POST', '/v1/contacts/import', 'email\nnew@ops.test\n', {
+      'Content-Type': 'text/csv',
+    });
+    assert.equal(refused.status, 429, refused.text);
     // Counted when the last activity returns: the worker's metrics settle just after the task reads done.
     await waitUntil('the notifications to be counted', async () => {
       const text = await (await fetch(workerMetricsUrl)).text();
@@ -159,6 +167,8 @@ describe('metrics after one export and one send: SDK and domain metrics, and all
     assert.equal(a('mailroom_tasks_started_total', { kind: 'export' }), 1);
     assert.equal(a('mailroom_tasks_started_total', { kind: 'send' }), 1);
     assert.equal(a('mailroom_temporal_reachable'), 1);
+    assert.equal(a('mailroom_tasks_refused_total', { limit: 'imports' }), 1);
+    assert.equal(a('mailroom_http_requests_total', { method: 'POST', route: '/v1/contacts/import', status: '4xx' }), 1);
     assert.ok((a('mailroom_http_requests_total', { method: 'POST', route: '/v1/exports', status: '2xx' }) ?? 0) >= 1);
   });
 
