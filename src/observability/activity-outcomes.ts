@@ -32,7 +32,8 @@ const countEmails = (counts: SendCounts) => {
 
 /**
  * What a failed attempt did before it failed, read by the next attempt from the details the failed one
- * last heartbeated: a batch that sent 200 emails and then met a 451 counts its 200.
+ * last heartbeated: a batch that sent 200 emails and then met a 451 counts its 200. (Details outlive an
+ * attempt that fails before its first heartbeat: its successor counts them again, a rare over-count.)
  */
 export const FAILED_ATTEMPT_OUTCOMES: Record<string, (details: unknown) => void> = {
   sendDeliveryBatch(details) {
