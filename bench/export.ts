@@ -133,6 +133,8 @@ async function main(): Promise<void> {
             `[${label}] whole path ${(wholePath.ms / 1000).toFixed(2)} s, worker peak RSS ${wholePath.workerPeakRssMb.toFixed(0)} MB`,
           );
           results.push({ rows, dialect, seedMs, baseline, activity, path: wholePath });
+          // The table row at once: a long run that is stopped still leaves its figures in the log.
+          log(markdownTable(results.slice(-1)).split('\n').pop()!);
           if (values['tsx-worker'] && !tsxRun) {
             log(`[${label}] whole path again on the worker through tsx (as \`mailroom dev\` runs it)…`);
             tsxRun = await runWholePath(db, server.address, temporal, workDir, 'tsx');
