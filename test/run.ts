@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findTemporalCli } from '../src/temporal/cli-binary';
 import { startDevServerOnFreePort } from '../src/temporal/dev-server';
+import { buildWeb } from '../src/web/build';
 
 const PER_TEST_TIMEOUT = `./${path.relative(process.cwd(), path.join(__dirname, 'support', 'per-test-timeout.mjs'))}`;
 
@@ -34,6 +35,7 @@ async function main(): Promise<number> {
     logFile: path.join(stateDir, 'temporal.log'),
   });
   console.log(`test: Temporal dev server at ${server.address}`);
+  await buildWeb(); // the task page that the API serves at /app/ (tests of the API read it too)
   const filter = process.argv.slice(2);
   const files = testFiles('test').filter((file) => filter.length === 0 || filter.some((f) => file.includes(f)));
   try {

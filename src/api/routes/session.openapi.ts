@@ -20,7 +20,10 @@ export function describeSessionRoutes(registry: OpenAPIRegistry): void {
     summary: 'A bundled script or style sheet of the task page',
     request: { params: z.object({ file: z.string().min(1).max(200) }) },
     responses: {
-      200: { description: 'the asset', content: { 'application/javascript': { schema: z.string() } } },
+      200: {
+        description: 'the asset',
+        content: { 'application/javascript': { schema: z.string() }, 'text/css': { schema: z.string() } },
+      },
       ...errors(404, 503),
     },
   });
@@ -42,7 +45,7 @@ export function describeSessionRoutes(registry: OpenAPIRegistry): void {
         ...json(SessionView, 'signed in; the cookie is set'),
         headers: { 'Set-Cookie': { description: 'mailroom_session', schema: { type: 'string' } } },
       },
-      ...errors(400, 401, 415),
+      ...errors(400, 401, 413, 415),
     },
   });
   registry.registerPath({

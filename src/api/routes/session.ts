@@ -50,7 +50,7 @@ export function sessionRoutes({ database }: ApiDeps): Router {
       throw new HttpError(
         401,
         'unauthenticated',
-        body.apiKey !== undefined ? 'unknown API key' : 'this sign-in link is unknown, used or expired',
+        'apiKey' in body ? 'unknown API key' : 'this sign-in link is unknown, used or expired',
       );
     }
     const { token, expiresAt } = await createWebSession(db, user.id, SESSION_TTL_MS);
@@ -69,9 +69,9 @@ export function sessionRoutes({ database }: ApiDeps): Router {
     res.status(204).end();
   });
 
-  async function signingIn(body: z.infer<typeof SignIn>): Promise<UserTable | undefined> {
-    if (body.apiKey !== undefined) return findUserByApiKey(db, body.apiKey);
-    const userId = await useLoginLink(db, body.loginToken!);
+  async function signingIn(body: SignIn): Promise<UserTable | undefined> {
+    if ('apiKey' in body) return findUserByApiKey(db, body.apiKey);
+    const userId = await useLoginLink(db, body.loginToken);
     return userId ? findUser(db, userId) : undefined;
   }
   return router;

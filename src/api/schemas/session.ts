@@ -3,18 +3,21 @@ import { text } from './requests';
 
 const secret = () => text().min(1).max(200);
 
-/** `POST /app/session`: exactly one of an API key and a one-time sign-in token. */
+/** `POST /app/session`: an API key, or a one-time sign-in token; never both. */
 export const SignIn = z
-  .strictObject({
-    apiKey: secret().optional().describe('an API key from `mailroom users create`'),
-    loginToken: secret()
-      .optional()
-      .describe('the token after `#login=` in a link from `mailroom users login-link` (valid once)'),
-  })
-  .refine((body) => (body.apiKey === undefined) !== (body.loginToken === undefined), {
-    message: 'send exactly one of apiKey and loginToken',
-  })
+  .union(
+    [
+      z.strictObject({ apiKey: secret().describe('an API key from `mailroom users create`') }),
+      z.strictObject({
+        loginToken: secret().describe(
+          'the token after `#login=` in a link from `mailroom users login-link` (valid once)',
+        ),
+      }),
+    ],
+    { error: 'send exactly one of apiKey and loginToken' },
+  )
   .meta({ id: 'SignIn' });
+export type SignIn = z.infer<typeof SignIn>;
 
 export const SessionView = z
   .object({
