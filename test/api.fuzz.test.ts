@@ -86,6 +86,7 @@ describe('fuzzing the API against its own OpenAPI description', () => {
       await addTenantSender(db, tenant, 'news@fuzz.test');
       Object.assign(seeds, {
         MAILROOM_FUZZ_SENDER: 'news@fuzz.test',
+        MAILROOM_FUZZ_API_KEY: apiKey,
         MAILROOM_FUZZ_SCHEDULE_ID: await schedule(),
         MAILROOM_FUZZ_SCHEDULE_TO_DELETE: await schedule(),
         MAILROOM_FUZZ_DOWNLOAD_TOKEN: new URL(finished.result.downloadUrl).pathname.split('/').at(-1)!,

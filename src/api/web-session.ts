@@ -31,15 +31,19 @@ export function csrfValid(req: Request, session: string): boolean {
 
 export const isSafeMethod = (method: string): boolean => ['GET', 'HEAD', 'OPTIONS'].includes(method);
 
-/** Plain HTTP is allowed on a loopback host only (development); anywhere else the cookie needs HTTPS. */
-const loopback = (req: Request): boolean => ['localhost', '127.0.0.1', '::1', '[::1]'].includes(req.hostname);
+/**
+ * Plain HTTP is allowed on a loopback host only (development); anywhere else, or whenever the public
+ * origin is HTTPS (behind a proxy that calls us as localhost), the cookie needs HTTPS.
+ */
+export const cookieNeedsHttps = (req: Request, publicBaseUrl: string): boolean =>
+  publicBaseUrl.startsWith('https:') || !['localhost', '127.0.0.1', '::1', '[::1]'].includes(req.hostname);
 
-export function setSessionCookie(req: Request, res: Response, token: string, expiresAt: string): void {
+export function setSessionCookie(res: Response, token: string, expiresAt: string, secure: boolean): void {
   res.append(
     'Set-Cookie',
     serialize(SESSION_COOKIE, token, {
       httpOnly: true,
-      secure: !loopback(req),
+      secure,
       sameSite: 'strict',
       path: '/',
       expires: new Date(expiresAt),
@@ -47,9 +51,9 @@ export function setSessionCookie(req: Request, res: Response, token: string, exp
   );
 }
 
-export function clearSessionCookie(req: Request, res: Response): void {
+export function clearSessionCookie(res: Response, secure: boolean): void {
   res.append(
     'Set-Cookie',
-    serialize(SESSION_COOKIE, '', { httpOnly: true, secure: !loopback(req), sameSite: 'strict', path: '/', maxAge: 0 }),
+    serialize(SESSION_COOKIE, '', { httpOnly: true, secure, sameSite: 'strict', path: '/', maxAge: 0 }),
   );
 }

@@ -22,7 +22,7 @@ export function describeSessionRoutes(registry: OpenAPIRegistry): void {
     responses: {
       200: {
         description: 'the asset',
-        content: { 'application/javascript': { schema: z.string() }, 'text/css': { schema: z.string() } },
+        content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() } },
       },
       ...errors(404, 503),
     },

@@ -10,6 +10,7 @@ import type { SessionView } from '../schemas/session';
 import { parseRequest } from '../validate';
 import {
   clearSessionCookie,
+  cookieNeedsHttps,
   CSRF_HEADER,
   csrfTokenOf,
   csrfValid,
@@ -29,9 +30,10 @@ const view = (user: UserTable, token: string, expiresAt: string): z.infer<typeof
  * `/app/session`: the task page trades an API key or a one-time sign-in token (never in a URL the server
  * sees) for a session cookie, reads who it is and its CSRF token, and signs out.
  */
-export function sessionRoutes({ database }: ApiDeps): Router {
+export function sessionRoutes({ database, settings }: ApiDeps): Router {
   const router = Router();
   const db = database.db;
+  const secure = (req: Request) => cookieNeedsHttps(req, settings.publicBaseUrl);
 
   router.get('/app/session', async (req, res) => {
     const token = sessionToken(req);
@@ -54,7 +56,7 @@ export function sessionRoutes({ database }: ApiDeps): Router {
       );
     }
     const { token, expiresAt } = await createWebSession(db, user.id, SESSION_TTL_MS);
-    setSessionCookie(req, res, token, expiresAt);
+    setSessionCookie(res, token, expiresAt, secure(req));
     noStore(res).json(view(user, token, expiresAt));
   });
 
@@ -65,7 +67,7 @@ export function sessionRoutes({ database }: ApiDeps): Router {
         throw new HttpError(403, 'csrf_token_invalid', `send the ${CSRF_HEADER} header that GET /app/session gives`);
       await deleteWebSession(db, token);
     }
-    clearSessionCookie(req, res);
+    clearSessionCookie(res, secure(req));
     res.status(204).end();
   });
 

@@ -59,6 +59,7 @@ export async function createLoginLink(db: Kysely<DatabaseSchema>, userId: string
       used_at: null,
     })
     .execute();
+  await db.deleteFrom('login_links').where('expires_at', '<', now()).execute();
   return token;
 }
 
