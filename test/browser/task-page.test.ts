@@ -121,6 +121,7 @@ describe('the task page in a real browser', () => {
     await task(taskId)
       .getByText(/^Reason: /)
       .waitFor();
+    await page.locator('#announcer').getByText('Send: Cancelled').waitFor(); // said to screen readers too
     assert.equal(await task(taskId).getByRole('button', { name: 'Cancel' }).count(), 0);
   });
 
@@ -229,6 +230,18 @@ describe('the task page in a real browser', () => {
     assert.equal(forged.status(), 403);
     assert.equal((await forged.json()).error.code, 'csrf_token_invalid');
     assert.equal((await context.request.get(`${sys.url}/v1/tasks`)).status(), 200, 'reads need no token');
+  });
+
+  it('marks a notification read: it leaves the list', async () => {
+    const unread = page.getByRole('region', { name: 'Notifications' }).locator('li');
+    const before = await unread.count();
+    assert.ok(before > 0, 'the tasks above left notifications');
+    await unread.first().getByRole('button', { name: 'Mark as read' }).press('Enter');
+    const deadline = Date.now() + 30_000;
+    while ((await unread.count()) !== before - 1) {
+      assert.ok(Date.now() < deadline, `still ${await unread.count()} unread of ${before}`);
+      await sleep(200);
+    }
   });
 
   it('has no serious or critical axe-core violation, signed in or not', async () => {
