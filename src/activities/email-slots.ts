@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { findTenantLimits } from '../db/queries/tenant-limits';
 import { reserveEmailWindow, type EmailWindow } from '../db/queries/email-shares';
 import type { Database } from '../db/schema';
@@ -39,11 +40,14 @@ export class FairEmailSlots {
     return new FairEmailSlots(database, tenantId, weight, ratePerSecond, messages);
   }
 
-  /** When the next message may go (ms since the epoch). Concurrent callers get consecutive slots. */
-  take(): Promise<number> {
+  /**
+   * When the next message may go (ms since the epoch). Concurrent callers get consecutive slots. While the
+   * tenant is a window ahead of its share, this waits (abortably) until it may reserve again.
+   */
+  take(signal?: AbortSignal): Promise<number> {
     const slot = this.queue.then(async () => {
-      if (!this.window || this.used >= this.window.slots) {
-        this.window = await reserveEmailWindow(
+      while (!this.window || this.used >= this.window.slots) {
+        const reserved = await reserveEmailWindow(
           this.database,
           this.tenantId,
           this.weight,
@@ -51,6 +55,11 @@ export class FairEmailSlots {
           WINDOW_MS,
           Math.max(1, this.messages - this.taken),
         );
+        if ('retryAtMs' in reserved) {
+          await sleep(Math.max(1, reserved.retryAtMs - Date.now()), undefined, { signal });
+          continue;
+        }
+        this.window = reserved;
         this.used = 0;
       }
       this.taken++;
@@ -59,5 +68,20 @@ export class FairEmailSlots {
     this.queue = slot.catch(() => undefined);
     slot.then(observeEmailSlotWait, () => undefined); // the rate-limiter wait, on the worker's /metrics
     return slot;
+  }
+
+  /** Whether the next `take` reserves a window in the database (and may wait for the tenant's share). */
+  mustReserve(): boolean {
+    return !this.window || this.used >= this.window.slots;
+  }
+
+  /** The spacing of the current window's slots (ms); before any, the rate's. */
+  intervalMs(): number {
+    return this.window?.intervalMs ?? 1000 / this.ratePerSecond;
+  }
+
+  /** A slot taken but let go (missed): the batch still has that message to send, so windows stay sized for it. */
+  giveUp(): void {
+    this.taken--;
   }
 }

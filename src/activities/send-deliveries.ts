@@ -11,7 +11,7 @@ import {
 } from '../db/queries/sends';
 import { isVerifiedAddress } from '../db/queries/tenant-senders';
 import type { Database } from '../db/schema';
-import type { Mailer } from '../mail/mailer';
+import type { Mailer, OutgoingEmail } from '../mail/mailer';
 import { personalise } from '../mail/personalise';
 import { parseMailbox } from '../mail/sender-address';
 import {
@@ -99,43 +99,62 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
         const trouble: { transient?: string; connection?: string } = {};
         const stopped = () => signal.aborted || trouble.connection !== undefined;
         let next = 0;
+        /** The batch's next delivery, its message already being built: the CPU work overlaps the waits. */
+        const claim = () => {
+          const delivery = toSend[next++];
+          if (!delivery) return undefined;
+          const composed = mailer.compose(emailOf(newsletter, delivery, settings, batch.tenantId));
+          composed.catch(() => undefined); // Read (and its failure recorded) when the delivery's turn comes.
+          return { delivery, composed };
+        };
 
-        /** One connection's worth of work: take the next delivery, mark it, send it, record it; repeat. */
+        /**
+         * One connection's worth of work: take the next delivery's slot, then a connection (granted in slot
+         * order across every batch of this worker), mark it, send it, record it; repeat. A connection is
+         * held only while it is used: a lane hands it back when its next slot is later, before it reserves
+         * a window, and after a send when another lane's slot is due. Its last outcome is committed first,
+         * unless the connection goes to a lane of this batch, whose mark commits it in the same write: so
+         * no connection ever has two deliveries in `sending`.
+         */
         const lane = async () => {
           let holding = false;
+          const handBack = async () => {
+            if (!holding) return;
+            if (connections.nextOwner() !== ledger) await ledger.commit();
+            connections.release();
+            holding = false;
+          };
+          let upcoming = claim();
           try {
-            for (;;) {
-              if (stopped()) break;
-              const i = next++;
-              if (i >= toSend.length) break;
-              const delivery = toSend[i]!;
-              let at = await slots.take();
+            while (upcoming && !stopped()) {
+              const { delivery, composed } = upcoming;
+              upcoming = undefined;
+              if (slots.mustReserve()) await handBack();
+              let at = await slots.take(signal);
               for (;;) {
-                if (holding && at > Date.now()) {
-                  // Idle until the slot: the last outcome is committed first, and the connection handed back.
-                  await ledger.commit();
-                  connections.release();
-                  holding = false;
-                }
+                if (at > Date.now()) await handBack();
                 await sleepUntil(at, signal);
                 if (!holding) {
-                  await connections.acquire(signal);
+                  await connections.acquire(signal, at, ledger);
                   holding = true;
                 }
-                if (signal.aborted || Date.now() - at <= LATE_MS) break;
+                const late = Date.now() - at;
+                // Hopelessly behind (more than MAX_SKIPPED_SLOTS slots): it is not the rate that holds it back.
+                if (signal.aborted || late <= LATE_MS || late > MAX_SKIPPED_SLOTS * slots.intervalMs()) break;
                 // Late for its slot (a stall, a busy worker): sending now would crowd the slots after it above
-                // the rate. Take the next slot instead, unless even that is hopelessly behind, when it is not
-                // the rate that holds this batch back.
-                const later = await slots.take();
-                const behind = Date.now() - later;
-                if (behind > LATE_MS && behind > MAX_SKIPPED_SLOTS * Math.max(later - at, 0.001)) break;
-                at = later;
+                // the rate. The next slot instead.
+                slots.giveUp();
+                if (slots.mustReserve()) await handBack();
+                at = await slots.take(signal);
               }
               if (stopped()) break;
               // Commits what this and other connections finished, and marks this one `sending`.
               const marked = await ledger.commit(delivery.contactId);
               if (marked === 'skipped') counts.skipped++;
-              if (marked !== 'marked') continue;
+              if (marked !== 'marked') {
+                upcoming = claim();
+                continue;
+              }
               if (delivery.fateUnknown) {
                 counts.resent++;
                 log.warn('resending a delivery whose fate a crash left unknown', {
@@ -144,14 +163,18 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
                   messageId: delivery.messageId,
                 });
               }
-              const outcome = await sendOne(mailer, newsletter, delivery, settings, batch.tenantId).then(
-                (): DeliveryOutcome | undefined => {
-                  counts.sent++;
-                  return { contactId: delivery.contactId, status: 'sent' };
-                },
-                (error: unknown) => failureOutcome(delivery, error, counts, trouble),
-              );
+              upcoming = claim();
+              const outcome = await composed
+                .then((email) => mailer.sendComposed(email))
+                .then(
+                  (): DeliveryOutcome | undefined => {
+                    counts.sent++;
+                    return { contactId: delivery.contactId, status: 'sent' };
+                  },
+                  (error: unknown) => failureOutcome(delivery, error, counts, trouble),
+                );
               if (outcome) ledger.record(outcome);
+              if (connections.isDue()) await handBack();
             }
           } finally {
             if (holding) {
@@ -249,39 +272,60 @@ class DeliveryLedger {
   }
 }
 
-/** Connections of one mailer, shared by every batch this worker process runs at once. */
+/**
+ * Connections of one mailer, shared by every batch this worker process runs at once. Waiting lanes are
+ * granted a connection in the order of their slots, whatever their batch or tenant: the rate's clocks
+ * decide who sends next, and no slot is lost waiting behind lanes whose slot comes later.
+ */
 class Permits {
   private free: number;
-  private readonly waiting: Array<() => void> = [];
+  private readonly queue: Array<{ at: number; owner: object; grant: () => void }> = [];
 
   constructor(readonly size: number) {
     this.free = size;
   }
 
-  acquire(signal: AbortSignal): Promise<void> {
+  /** Whether a waiting lane's slot has come. */
+  isDue(): boolean {
+    return this.queue.length > 0 && this.queue[0]!.at <= Date.now();
+  }
+
+  /** Who gets the next connection released: the owner a waiting lane gave, if any. */
+  nextOwner(): object | undefined {
+    return this.queue[0]?.owner;
+  }
+
+  acquire(signal: AbortSignal, at: number, owner: object): Promise<void> {
     if (signal.aborted) return Promise.reject(new CancelledFailure('send cancelled'));
     if (this.free > 0) {
       this.free--;
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
-      const grant = () => {
-        signal.removeEventListener('abort', abort);
-        resolve();
+      const waiter = {
+        at,
+        owner,
+        grant: () => {
+          signal.removeEventListener('abort', abort);
+          resolve();
+        },
       };
       const abort = () => {
-        const at = this.waiting.indexOf(grant);
-        if (at >= 0) this.waiting.splice(at, 1);
+        const i = this.queue.indexOf(waiter);
+        if (i >= 0) this.queue.splice(i, 1);
         reject(new CancelledFailure('send cancelled'));
       };
-      this.waiting.push(grant);
+      // After every waiter with an earlier or equal slot: first come, first served within a slot.
+      let i = this.queue.length;
+      while (i > 0 && this.queue[i - 1]!.at > at) i--;
+      this.queue.splice(i, 0, waiter);
       signal.addEventListener('abort', abort, { once: true });
     });
   }
 
   release(): void {
-    const grant = this.waiting.shift();
-    if (grant) grant();
+    const waiter = this.queue.shift();
+    if (waiter) waiter.grant();
     else this.free++;
   }
 }
@@ -308,15 +352,15 @@ function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function sendOne(
-  mailer: Mailer,
+/** A delivery's message: personalised, with its one-click unsubscribe link. */
+function emailOf(
   newsletter: Newsletter,
   delivery: ClaimedDelivery,
   settings: ActivityDeps['settings'],
   tenantId: string,
-) {
+): OutgoingEmail {
   const token = signUnsubscribeToken(tenantId, delivery.contactId, settings.linkSecret);
-  return mailer.send({
+  return {
     // Checked by the batch against the tenant's verified senders; the envelope sender is the mailer's own.
     from: newsletter.from_address === null ? undefined : parseMailbox(newsletter.from_address),
     to: delivery.email,
@@ -328,7 +372,7 @@ function sendOne(
       'List-Unsubscribe': `<${settings.publicBaseUrl}/unsubscribe/${token}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     },
-  });
+  };
 }
 
 export type DeliveryActivities = ReturnType<typeof createDeliveryActivities>;

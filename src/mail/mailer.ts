@@ -19,6 +19,13 @@ export interface OutgoingEmail {
   headers?: Record<string, string>;
 }
 
+/** A message built ahead of its send: its MIME bytes and its envelope. */
+export interface ComposedEmail {
+  envelope: { from: string; to: string };
+  raw: Buffer;
+  messageId: string;
+}
+
 export interface Mailer {
   /**
    * How many messages this mailer has in SMTP transactions at once at most (the pool's connections):
@@ -26,6 +33,10 @@ export interface Mailer {
    */
   readonly connections: number;
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
+  /** Builds the message (the CPU part of a send), so it can be done while waiting for something else. */
+  compose(email: OutgoingEmail): Promise<ComposedEmail>;
+  /** Sends a message `compose` built; exactly what `send` of the same email sends. */
+  sendComposed(email: ComposedEmail): Promise<{ messageId: string }>;
   close(): void;
 }
 
@@ -40,6 +51,13 @@ export function createMailer(
     from: email.from ?? settings.mailFrom,
     envelope: { from: settings.bounceAddress, to: email.to },
   });
+  // nodemailer's own pipeline (headers, encoding), with the bytes handed back instead of sent.
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true });
+  const compose = async (email: OutgoingEmail): Promise<ComposedEmail> => {
+    const built = message(email);
+    const info = await composer.sendMail(built);
+    return { envelope: built.envelope, raw: info.message as Buffer, messageId: email.messageId };
+  };
   if (settings.smtpUrl) {
     const transport = nodemailer.createTransport({
       url: settings.smtpUrl,
@@ -53,33 +71,45 @@ export function createMailer(
       socketTimeout: 60_000,
     } as SMTPPool.Options);
     // Compose one message at start: the first real send then loads no code, so it leaves on its slot.
-    void nodemailer
-      .createTransport({ streamTransport: true, buffer: true })
+    void composer
       .sendMail({ from: settings.mailFrom, to: settings.mailFrom, subject: 'warm-up', text: 'x', html: '<p>x</p>' })
       .catch(() => undefined);
+    const sendComposed = async (email: ComposedEmail) => {
+      await transport.sendMail({ envelope: email.envelope, raw: email.raw });
+      return { messageId: email.messageId };
+    };
     return {
       connections: settings.smtpPoolSize,
-      async send(email) {
-        await transport.sendMail(message(email));
-        return { messageId: email.messageId };
+      send: async (email) => sendComposed(await compose(email)),
+      compose,
+      sendComposed,
+      close: () => {
+        transport.close();
+        composer.close();
       },
-      close: () => transport.close(),
     };
   }
   const outbox = path.join(settings.dataDir, 'outbox');
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const composeFile = async (email: OutgoingEmail): Promise<ComposedEmail> => {
+    const built = message(email);
+    const info = await transport.sendMail(built);
+    return { envelope: built.envelope, raw: info.message as Buffer, messageId: email.messageId };
+  };
+  const writeFile = async (email: ComposedEmail) => {
+    await fs.promises.mkdir(outbox, { recursive: true });
+    // Named after the Message-ID: a resend replaces the file instead of adding a second one.
+    const name = email.messageId.replace(/[^A-Za-z0-9.@-]+/g, '_').replace(/^_+|_+$/g, '');
+    const file = path.join(outbox, `${name}.eml`);
+    await fs.promises.writeFile(`${file}.tmp`, email.raw);
+    await fs.promises.rename(`${file}.tmp`, file);
+    return { messageId: email.messageId };
+  };
   return {
     connections: settings.smtpPoolSize,
-    async send(email) {
-      const info = await transport.sendMail(message(email));
-      await fs.promises.mkdir(outbox, { recursive: true });
-      // Named after the Message-ID: a resend replaces the file instead of adding a second one.
-      const name = email.messageId.replace(/[^A-Za-z0-9.@-]+/g, '_').replace(/^_+|_+$/g, '');
-      const file = path.join(outbox, `${name}.eml`);
-      await fs.promises.writeFile(`${file}.tmp`, info.message as Buffer);
-      await fs.promises.rename(`${file}.tmp`, file);
-      return { messageId: email.messageId };
-    },
+    send: async (email) => writeFile(await composeFile(email)),
+    compose: composeFile,
+    sendComposed: writeFile,
     close: () => transport.close(),
   };
 }

@@ -15,13 +15,20 @@ export interface EmailWindow {
   intervalMs: number;
 }
 
+/** The tenant is a window ahead of its share already: it asks again at `retryAtMs`. */
+export interface EmailWindowLater {
+  retryAtMs: number;
+}
+
 /**
  * Reserves the tenant's next window of the campaign email rate: about `windowMs` of its share, which is
  * `ratePerSecond` split among the tenants sending now in proportion to their weights (alone, a tenant has
- * all of it). The slots come from one global clock, so all tenants together never pass the rate; the
- * tenant's own clock spaces its windows at its share, which leaves the others theirs. Windows are short,
- * so a tenant that starts sending gets its share after the window in progress, not after the others'
- * reservations. One transaction, so every worker sharing the database shares the rate.
+ * all of it). Two clocks: the global one places every window right after the previous one (whoever's),
+ * so all tenants together send at the rate and never above it, with no gap left unused; the tenant's own
+ * one advances at its share, and a tenant more than `windowMs` ahead of it gets no window until it has
+ * fallen back (`retryAtMs`), which leaves the others theirs. Windows are short, so a tenant that starts
+ * sending gets its share within about one window of each tenant ahead of it. One transaction, so every
+ * worker sharing the database shares the rate.
  */
 export async function reserveEmailWindow(
   database: Database,
@@ -31,7 +38,7 @@ export async function reserveEmailWindow(
   windowMs: number,
   /** The most slots worth reserving: what the caller still has to send. */
   maxSlots: number,
-): Promise<EmailWindow> {
+): Promise<EmailWindow | EmailWindowLater> {
   const tenantKey = `${TENANT_PREFIX}${tenantId}`;
   return database.db.transaction().execute(async (trx) => {
     const now = Date.now();
@@ -53,6 +60,8 @@ export async function reserveEmailWindow(
       .where('key', '=', tenantKey)
       .returning('next_at_ms')
       .executeTakeFirstOrThrow();
+    const ownNext = Number(own.next_at_ms);
+    if (ownNext > now + windowMs) return { retryAtMs: ownNext - windowMs };
     const sending = await trx
       .selectFrom('rate_limits')
       .select((eb) => eb.fn.sum<number>('weight').as('total'))
@@ -62,15 +71,16 @@ export async function reserveEmailWindow(
     const share = (ratePerSecond * weight) / Math.max(weight, Number(sending.total));
     const slots = Math.max(1, Math.min(maxSlots, Math.floor((share * windowMs) / 1000)));
     const intervalMs = 1000 / ratePerSecond;
-    const startMs = Math.max(now, globalNext, Number(own.next_at_ms));
+    const startMs = Math.max(now, globalNext);
     await trx
       .updateTable('rate_limits')
       .set({ next_at_ms: Math.round(startMs + slots * intervalMs) })
       .where('key', '=', GLOBAL_KEY)
       .execute();
+    // A tenant idle for a while starts from now: its past share is not saved up.
     await trx
       .updateTable('rate_limits')
-      .set({ next_at_ms: Math.round(startMs + (slots * 1000) / share) })
+      .set({ next_at_ms: Math.round(Math.max(ownNext, now) + (slots * 1000) / share) })
       .where('key', '=', tenantKey)
       .execute();
     return { startMs, slots, intervalMs };

@@ -204,6 +204,9 @@ export async function commitDeliveryLedger(
   const sentIds = sql.join(sent.length > 0 ? sent : [-1]);
   const markIds = sql.join(toMark.length > 0 ? toMark : [-1]);
   const isSent = sql`contact_id in (${sentIds})`;
+  // Every id once, beside the status, in one IN list: the planners then seek the (newsletter, status,
+  // contact) index for each row instead of scanning the whole send's rows, which made every commit O(N).
+  const allIds = sql.join([...sent, ...toMark]);
   const { rows } = await sql<{ contact_id: number; status: string }>`
     update deliveries set
       status = case when ${isSent} then 'sent' else 'sending' end,
@@ -215,8 +218,9 @@ export async function commitDeliveryLedger(
       resends = case when ${isSent} then resends else resends + case when status = 'sending' then 1 else 0 end end,
       updated_at = ${at}
     where newsletter_id = ${newsletterId}
+      and contact_id in (${allIds}) and status in ('pending', 'sending')
       and ((${isSent} and status = 'sending')
-        or (contact_id in (${markIds}) and status in ('pending', 'sending')
+        or (contact_id in (${markIds})
           and contact_id in (select id from contacts where id in (${markIds}) and unsubscribed = 0)))
     returning contact_id, status`.execute(db);
   for (const row of rows) if (row.status === 'sending') result.set(Number(row.contact_id), 'marked');
