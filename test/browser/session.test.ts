@@ -100,6 +100,22 @@ for (const dialect of DIALECTS)
       assert.match(((await again.json()) as { error: { message: string } }).error.message, /used or expired/);
     });
 
+    it('lets only one of several simultaneous uses of a sign-in link through', async () => {
+      const loginToken = (await signInLink(sys.db.database.db, sys.url, userId)).split('#login=')[1]!;
+      const answers = await Promise.all(Array.from({ length: 6 }, () => post('/app/session', { loginToken })));
+      assert.deepEqual(answers.map((a) => a.status).sort(), [200, 401, 401, 401, 401, 401]);
+    });
+
+    it('ends a session at its expiry', async () => {
+      const signedIn = await post('/app/session', { apiKey });
+      const cookie = `mailroom_session=${cookieOf(signedIn)}`;
+      assert.equal((await fetch(`${sys.url}/v1/tasks`, { headers: { cookie } })).status, 200);
+      const past = new Date(Date.now() - 1000).toISOString();
+      await sys.db.database.db.updateTable('web_sessions').set({ expires_at: past }).execute();
+      assert.equal((await fetch(`${sys.url}/v1/tasks`, { headers: { cookie } })).status, 401);
+      assert.equal((await fetch(`${sys.url}/app/session`, { headers: { cookie } })).status, 401);
+    });
+
     it('refuses what is not a sign-in, naming the problem', async () => {
       assert.equal((await post('/app/session', { apiKey: 'mr_nope' })).status, 401);
       const both = await post('/app/session', { apiKey: 'a', loginToken: 'b' });
