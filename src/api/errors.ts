@@ -11,6 +11,7 @@ import {
 } from '../services/errors';
 import { dependencyUnavailable, tasksRefused } from '../observability/api-metrics';
 import { requestLogger } from '../observability/request-observer';
+import { isDatabaseUnreachable } from '../db/reachability';
 import { isTemporalUnreachable } from '../temporal/reachability';
 
 /** An answer to the client: status, a stable code, and a message that names the problem. */
@@ -50,6 +51,7 @@ function asHttpError(error: unknown): HttpError | undefined {
     });
   }
   if (isTemporalUnreachable(error)) return asHttpError(new DependencyUnavailable('Temporal', 5));
+  if (isDatabaseUnreachable(error)) return asHttpError(new DependencyUnavailable('the database', 5));
   if (error instanceof DependencyUnavailable) {
     dependencyUnavailable.inc({ dependency: error.dependency });
     return new HttpError(503, error.code, error.message, undefined, {
