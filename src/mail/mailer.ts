@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { Settings } from '../settings';
 
@@ -51,12 +52,12 @@ export function createMailer(
     from: email.from ?? settings.mailFrom,
     envelope: { from: settings.bounceAddress, to: email.to },
   });
-  // nodemailer's own pipeline (headers, encoding), with the bytes handed back instead of sent.
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true });
+  // What nodemailer's send builds from these options (no X-Mailer, priority, list or DKIM options are
+  // used), without the rest of its send pipeline: the pool then streams the bytes as they are.
   const compose = async (email: OutgoingEmail): Promise<ComposedEmail> => {
     const built = message(email);
-    const info = await composer.sendMail(built);
-    return { envelope: built.envelope, raw: info.message as Buffer, messageId: email.messageId };
+    const raw = await new MailComposer(built).compile().build();
+    return { envelope: built.envelope, raw, messageId: email.messageId };
   };
   if (settings.smtpUrl) {
     const transport = nodemailer.createTransport({
@@ -71,9 +72,13 @@ export function createMailer(
       socketTimeout: 60_000,
     } as SMTPPool.Options);
     // Compose one message at start: the first real send then loads no code, so it leaves on its slot.
-    void composer
-      .sendMail({ from: settings.mailFrom, to: settings.mailFrom, subject: 'warm-up', text: 'x', html: '<p>x</p>' })
-      .catch(() => undefined);
+    void compose({
+      to: settings.mailFrom,
+      subject: 'warm-up',
+      text: 'x',
+      html: '<p>x</p>',
+      messageId: '<warm-up@x>',
+    }).catch(() => undefined);
     const sendComposed = async (email: ComposedEmail) => {
       await transport.sendMail({ envelope: email.envelope, raw: email.raw });
       return { messageId: email.messageId };
@@ -83,10 +88,7 @@ export function createMailer(
       send: async (email) => sendComposed(await compose(email)),
       compose,
       sendComposed,
-      close: () => {
-        transport.close();
-        composer.close();
-      },
+      close: () => transport.close(),
     };
   }
   const outbox = path.join(settings.dataDir, 'outbox');
