@@ -35,6 +35,7 @@ interface Arrivals {
   count: number;
   first: number;
   last: number;
+  longestGapMs: number;
 }
 
 function startSink(): Promise<{ child: ChildProcess; port: number; arrivals(run: string): Promise<Arrivals> }> {
@@ -126,7 +127,7 @@ async function main() {
         `${limited.arrivals.count}`,
         `${((limited.arrivals.last - limited.arrivals.first) / 1000).toFixed(1)} s`,
         `${measuredRate.toFixed(2)}/s`,
-        `${((measuredRate / RATE - 1) * 100).toFixed(1)}% off the setting (target ±5%)`,
+        `${((measuredRate / RATE - 1) * 100).toFixed(1)}% off the setting (target ±5%); longest gap ${limited.arrivals.longestGapMs} ms`,
       ],
     ];
     console.log('\n| run | emails | time | rate | ratio |\n| --- | --- | --- | --- | --- |');

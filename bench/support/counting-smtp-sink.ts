@@ -8,6 +8,8 @@ interface Arrivals {
   count: number;
   first: number;
   last: number;
+  /** The longest time between two arrivals (ms): where a rate-limited run lost time. */
+  longestGapMs: number;
 }
 const runs = new Map<string, Arrivals>();
 
@@ -23,7 +25,8 @@ const server = new SMTPServer({
     stream.on('end', () => {
       const run = /^Subject: (\w+)/im.exec(head)?.[1] ?? 'other';
       const now = Date.now();
-      const arrivals = runs.get(run) ?? { count: 0, first: now, last: now };
+      const arrivals = runs.get(run) ?? { count: 0, first: now, last: now, longestGapMs: 0 };
+      arrivals.longestGapMs = Math.max(arrivals.longestGapMs, now - arrivals.last);
       arrivals.count++;
       arrivals.last = now;
       runs.set(run, arrivals);
@@ -36,6 +39,6 @@ server.listen(0, '127.0.0.1', () => {
   process.send!({ port: (server.server.address() as { port: number }).port });
 });
 process.on('message', (request: { run: string }) => {
-  process.send!({ run: request.run, ...(runs.get(request.run) ?? { count: 0, first: 0, last: 0 }) });
+  process.send!({ run: request.run, ...(runs.get(request.run) ?? { count: 0, first: 0, last: 0, longestGapMs: 0 }) });
 });
 process.on('disconnect', () => process.exit(0));
