@@ -20,7 +20,7 @@ import { apiClient } from '../test/support/http';
 import { SmtpSink } from '../test/support/smtp-sink';
 import { seedBulkNewsletter } from '../test/topology/bulk-seed';
 import { startMailroom, type Proc } from '../test/topology/processes';
-import { startTopology } from '../test/topology/topology';
+import { compiled, startTopology } from '../test/topology/topology';
 
 const { values } = parseArgs({
   options: {
@@ -50,7 +50,7 @@ async function waitAll(client: ReturnType<typeof apiClient>, taskIds: string[]) 
 
 async function main() {
   const root = path.resolve(__dirname, '..');
-  if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
+  if (compiled() && !fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-scale-'));
@@ -66,7 +66,11 @@ async function main() {
   const { apiKey } = await issueApiKey(database.db, 'scale', 'owner@scale.test');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const api = startMailroom('api', { ...topo.env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: url });
+  const api = startMailroom(
+    'api',
+    { ...topo.env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: url },
+    { compiled: compiled() },
+  );
   const client = apiClient(url, apiKey);
   for (let i = 0; ; i++) {
     if (
@@ -80,13 +84,23 @@ async function main() {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
+  // Ctrl-C still stops what the bench started (the finally below).
+  let interrupted = false;
+  process.once('SIGINT', () => (interrupted = true));
   const results: Array<{ workers: number; sendPerS: number; rowsPerS: number; load: string }> = [];
   try {
     for (const n of WORKERS) {
+      if (interrupted) break;
       const workers: Proc[] = [];
       for (let i = 0; i < n; i++) {
         const healthPort = await freePort();
-        workers.push(startMailroom('worker', { ...topo.env, MAILROOM_WORKER_HEALTH_PORT: String(healthPort) }));
+        workers.push(
+          startMailroom(
+            'worker',
+            { ...topo.env, MAILROOM_WORKER_HEALTH_PORT: String(healthPort) },
+            { compiled: compiled() },
+          ),
+        );
         for (let t = 0; ; t++) {
           if (
             (await fetch(`http://127.0.0.1:${healthPort}/healthz`).then(
