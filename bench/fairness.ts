@@ -245,6 +245,8 @@ type Client = ReturnType<typeof apiClient>;
 
 /** 5xx answers to POSTs, by tenant: none are expected; each is printed with the figures. */
 const serverErrors = { a: 0, b: 0, samples: [] as string[] };
+/** B's POSTs refused 429 at B's own limit (its earlier tasks still open), each retried after Retry-After. */
+let bAtItsLimit = 0;
 
 /** A's POST; a network error (the API closed the connection) reads as a 599 answer, counted like a 5xx. */
 const tolerant = (post: Promise<ApiResponse>): Promise<ApiResponse> =>
@@ -255,13 +257,22 @@ const tolerant = (post: Promise<ApiResponse>): Promise<ApiResponse> =>
     text: `${error.message}: ${String(error.cause)}`,
   }));
 
-/** B's POST, tried again 100 ms after a 5xx (up to 5 times): its clock keeps running from the first try. */
+/**
+ * B's POST, tried again 100 ms after a 5xx (up to 5 times), and after min(Retry-After, 1 s) while B is at
+ * its own limit (its earlier tasks are still open): its clock keeps running from the first try.
+ */
 async function postRetrying5xx(post: () => Promise<ApiResponse>): Promise<ApiResponse> {
+  const giveUpAt = Date.now() + B_TIMEOUT_MS;
   for (let attempt = 1; ; attempt++) {
     const response = await post().catch((error: Error) => {
       if (attempt === 5) throw error;
       return { status: 599, headers: new Headers(), body: undefined, text: `${error.message}: ${String(error.cause)}` };
     });
+    if (response.status === 429 && Date.now() < giveUpAt) {
+      bAtItsLimit++;
+      await sleep(Math.min(1000, Number(response.headers.get('retry-after') ?? 1) * 1000));
+      continue;
+    }
     if (response.status < 500 || attempt === 5) return response;
     serverErrors.b++;
     if (serverErrors.samples.length < 3) serverErrors.samples.push(response.text);
@@ -619,6 +630,10 @@ async function main(): Promise<void> {
         `${aStillBusy ? '; A was still busy when B finished' : "; A's backlog had DRAINED before B finished (flood too small for B's spread)"}.`,
     );
 
+    if (bAtItsLimit > 0)
+      console.log(
+        `\nB reached its own limit of open tasks ${bAtItsLimit} times (its earlier tasks still open): each such POST was tried again after min(Retry-After, 1 s), its clock running.`,
+      );
     if (serverErrors.a + serverErrors.b > 0)
       console.log(
         `\nThe API answered 5xx to ${serverErrors.b} of B's POSTs (each retried after 100 ms, its clock running) and ${serverErrors.a} of A's; e.g. ${serverErrors.samples[0] ?? ''} (on SQLite: SQLITE_BUSY_SNAPSHOT in recordTaskWithin, or SQLITE_BUSY after the 10 s busy_timeout; 599: the connection closed).`,
