@@ -61,9 +61,11 @@ async function main() {
     env: { MAILROOM_EMAIL_RATE: '100000', MAILROOM_LIMIT_EXPORTS: '1000', MAILROOM_LIMIT_SENDS: '100' },
   });
   const database = connectDatabase(topo.env.DATABASE_URL!);
-  const bulk = await seedBulkNewsletter(database.db, 'scale', ROWS);
+  // Two tenants: the send's audience is exactly RECIPIENTS contacts.
+  const bulk = await seedBulkNewsletter(database.db, 'scale-exports', ROWS);
   await createAudience(database.db, 'scale', { subscribed: RECIPIENTS });
   const { apiKey } = await issueApiKey(database.db, 'scale', 'owner@scale.test');
+  const exporterKey = (await issueApiKey(database.db, 'scale-exports', 'owner@scale-exports.test')).apiKey;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const api = startMailroom(
@@ -72,6 +74,7 @@ async function main() {
     { compiled: compiled() },
   );
   const client = apiClient(url, apiKey);
+  const exporter = apiClient(url, exporterKey);
   for (let i = 0; ; i++) {
     if (
       (await fetch(`${url}/readyz`).then(
@@ -126,11 +129,11 @@ async function main() {
 
       started = Date.now();
       const tasks = await Promise.all(
-        Array.from({ length: EXPORTS }, () => client.post('/v1/exports', { newsletterId: bulk })),
+        Array.from({ length: EXPORTS }, () => exporter.post('/v1/exports', { newsletterId: bulk })),
       );
       for (const t of tasks) if (t.status !== 202) throw new Error(t.text);
       await waitAll(
-        client,
+        exporter,
         tasks.map((t) => t.body.taskId),
       );
       const exportSeconds = (Date.now() - started) / 1000;
