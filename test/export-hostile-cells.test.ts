@@ -86,7 +86,8 @@ for (const dialect of DIALECTS) {
         let finished = false;
         while (!finished) {
           for await (const page of statsPages(test.database, newsletterId, cursor.afterContactId, chunkRows)) {
-            parts.push(page.csv);
+            // A page’s buffers may be reused for the next page: copy them.
+            for (const part of page.csv) parts.push(Buffer.from(part));
             cursor = { afterContactId: page.afterContactId, rows: cursor.rows + page.rows };
             finished ||= page.last;
           }

@@ -61,6 +61,24 @@ export async function resumeProblem(part: string, cursor: ExportCursor): Promise
   }
 }
 
+/** Writes `parts` at `position`, all of them: writev may write less than asked, like write. */
+async function writeAll(handle: fs.promises.FileHandle, parts: Buffer[], position: number): Promise<void> {
+  let rest = parts;
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest, position);
+    position += bytesWritten;
+    const left: Buffer[] = [];
+    for (const part of rest) {
+      if (bytesWritten >= part.length) bytesWritten -= part.length;
+      else {
+        left.push(part.subarray(bytesWritten));
+        bytesWritten = 0;
+      }
+    }
+    rest = left;
+  }
+}
+
 export const createExportActivities = ({ database, readDatabase, exportFiles: files }: ActivityDeps) => {
   // Derived once per process; built here, when the worker starts, rather than in its first export.
   if (readDatabase.dialect === 'postgres') postgresFormulaPattern();
@@ -133,12 +151,12 @@ export const createExportActivities = ({ database, readDatabase, exportFiles: fi
           for await (const page of statsPages(readDatabase, input.newsletterId, cursor.afterContactId, remaining)) {
             if (page.rows > 0) {
               // Awaiting each write is the backpressure: never more than one page in memory.
-              await handle.write(page.csv, 0, page.csv.length, cursor.bytes);
-              hash.update(page.csv);
+              await writeAll(handle, page.csv, cursor.bytes);
+              for (const part of page.csv) hash.update(part);
               cursor = {
                 afterContactId: page.afterContactId,
                 rows: cursor.rows + page.rows,
-                bytes: cursor.bytes + page.csv.length,
+                bytes: cursor.bytes + page.bytes,
               };
               heartbeat(cursor);
             }
