@@ -9,7 +9,7 @@ import { DIALECTS } from '../support/databases';
 import { apiClient, type ApiResponse } from '../support/http';
 import { openEventStream } from '../support/sse';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { withDeadline } from '../support/wait';
+import { waitUntil, withDeadline } from '../support/wait';
 
 /** A 429 as DESIGN.md promises it: Retry-After, and a body naming the limit and its value. */
 function assertLimit(response: ApiResponse, limit: string, max: number): void {
@@ -30,11 +30,18 @@ for (const dialect of DIALECTS) {
     let limits: LimitService;
     let newsletterId: number;
     /** The tenant's workflows as Temporal lists them: what was really started. */
-    const workflows = async (kind: string) => {
-      let n = 0;
-      const query = `TenantId = "${tenant}" AND TaskKind = "${kind}"`;
-      for await (const _ of sys.temporal.workflow.list({ query })) n++;
-      return n;
+    /** The tenant's workflows of a kind, once visibility (eventually consistent) lists at least `atLeast`. */
+    const workflows = async (kind: string, atLeast = 0) => {
+      const count = async () => {
+        let n = 0;
+        const query = `TenantId = "${tenant}" AND TaskKind = "${kind}"`;
+        for await (const _ of sys.temporal.workflow.list({ query })) n++;
+        return n;
+      };
+      return waitUntil(`${atLeast} ${kind} workflows listed`, async () => {
+        const n = await count();
+        return n >= atLeast && { n };
+      }).then(({ n }) => n);
     };
 
     before(async () => {
@@ -58,11 +65,11 @@ for (const dialect of DIALECTS) {
       const second = await client.post('/v1/exports', { newsletterId });
       assert.deepEqual([first.status, second.status], [202, 202]);
       assertLimit(await client.post('/v1/exports', { newsletterId }), 'exports', 2);
-      assert.equal(await workflows('export'), 2, 'the refused request started no workflow');
+      assert.equal(await workflows('export', 2), 2, 'the refused request started no workflow');
       // An operator stops one: its close is noticed at the next start, which then goes through.
       await sys.temporal.workflow.getHandle(first.body.taskId).terminate('test');
       assert.equal((await client.post('/v1/exports', { newsletterId })).status, 202);
-      assert.equal(await workflows('export'), 3);
+      assert.equal(await workflows('export', 3), 3);
     });
 
     it('sends: 429 leaves the newsletter a draft that can be sent later', async () => {
@@ -77,7 +84,7 @@ for (const dialect of DIALECTS) {
       const listed = await client.get('/v1/newsletters');
       const status = listed.body.items.find((n: { id: number }) => n.id === other.id).status;
       assert.equal(status, 'draft', 'the claim was given back');
-      assert.equal(await workflows('send'), 1);
+      assert.equal(await workflows('send', 1), 1);
     });
 
     it('imports: 429 removes the refused upload', async () => {
@@ -88,7 +95,7 @@ for (const dialect of DIALECTS) {
       assertLimit(await csv('two@capped.test'), 'imports', 1);
       const dir = path.join(sys.settings.dataDir, 'imports', tenant);
       assert.equal(fs.readdirSync(dir).length, 1, `only the started import's file is kept: ${fs.readdirSync(dir)}`);
-      assert.equal(await workflows('import'), 1);
+      assert.equal(await workflows('import', 1), 1);
     });
 
     it('schedules: too frequent is 400 naming the field; past the count, 429', async () => {
