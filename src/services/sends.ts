@@ -66,6 +66,7 @@ export class SendService {
   async control(owner: TaskOwner, taskId: string, action: SendControl): Promise<void> {
     const task = await this.tasks.own(owner, taskId);
     if (task.kind !== 'send') throw new TaskNotPausable(action, task.kind);
+    if (task.closed_at) throw new TaskAlreadyClosed(action);
     const handle = this.tasks.handle(taskId);
     try {
       if ((await this.tasks.withDeadline(() => handle.describe())).status.name !== 'RUNNING') {

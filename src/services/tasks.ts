@@ -243,6 +243,8 @@ export class TaskService {
    */
   async cancel(owner: TaskOwner, taskId: string): Promise<void> {
     const task = await this.own(owner, taskId);
+    // Closed as its owner reads it: the outcome is recorded just before the workflow itself completes.
+    if (task.closed_at) throw new TaskAlreadyClosed('cancel');
     const handle = this.handle(task.id);
     const description = await this.withDeadline(() => handle.describe()).catch((error: unknown) => {
       if (isTemporalUnreachable(error)) throw error;
