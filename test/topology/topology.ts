@@ -53,9 +53,11 @@ export async function startTopology(dir: string, options: { smtpUrl: string; env
   fs.chmodSync(dir, 0o755);
   const log = (name: string) => path.join(dir, 'logs', `${name}.log`);
   const say = (line: string) => fs.appendFileSync(log('topology'), `${new Date().toISOString()} ${line}\n`);
-  const serverDir = ensureGoTool(temporalServerTool(), say);
-  const cliDir = ensureGoTool(temporalCliTool(), say);
-  if (!serverDir || !cliDir) throw new Error('no Go toolchain to build the Temporal server and CLI');
+  const builtServer = ensureGoTool(temporalServerTool(), say);
+  const builtCli = ensureGoTool(temporalCliTool(), say);
+  if (!builtServer || !builtCli) throw new Error('no Go toolchain to build the Temporal server and CLI');
+  const serverDir: string = builtServer;
+  const cliDir: string = builtCli;
   const bin = pgBin();
   const PATH = [serverDir, cliDir, bin, process.env.PATH].join(path.delimiter);
 
@@ -86,128 +88,143 @@ export async function startTopology(dir: string, options: { smtpUrl: string; env
     stop: () => pgCtl(['stop', '-D', pgData, '-m', 'fast', '-w']),
     restart: () => pgCtl(['restart', '-D', pgData, '-m', 'fast', '-w', '-t', '60', '-o', pgOptions]),
   };
-  postgres.start();
-  const temporalPassword = crypto.randomBytes(12).toString('hex');
-  const mailroomPassword = crypto.randomBytes(12).toString('hex');
-  run(
-    'deploy/postgres/initdb',
-    ...asPostgres('bash', [path.join(DEPLOY, 'postgres', 'initdb', '10-roles-and-databases.sh')]),
-    {
-      PATH,
-      PGHOST: pgData,
-      PGPORT: String(pgPort),
-      POSTGRES_USER: 'postgres',
-      TEMPORAL_DB_PASSWORD: temporalPassword,
-      MAILROOM_DB_PASSWORD: mailroomPassword,
-    },
-    log('postgres'),
-  );
-
-  run(
-    'deploy/temporal/setup-schema.sh',
-    'sh',
-    [path.join(DEPLOY, 'temporal', 'setup-schema.sh')],
-    {
-      PATH,
-      SQL_PLUGIN: 'postgres12',
-      SQL_HOST: '127.0.0.1',
-      SQL_PORT: String(pgPort),
-      SQL_USER: 'temporal',
-      SQL_PASSWORD: temporalPassword,
-      SCHEMA_ROOT: path.join(serverDir, 'schema', 'postgresql', 'v12'),
-    },
-    log('temporal-schema'),
-  );
-
-  // Temporal keeps membership ports in a smallint column: below 32768, under the kernel's ephemeral range.
-  const ports: number[] = [];
-  for (let i = 0; i < 9; i++) ports.push(i % 2 === 0 && i > 0 ? await freeLowPort(ports) : await freePort());
-  const temporalAddress = `127.0.0.1:${ports[0]}`;
-  const serverEnv = {
-    PATH,
-    LOG_LEVEL: 'warn',
-    POSTGRES_SEEDS: '127.0.0.1',
-    DB_PORT: String(pgPort),
-    POSTGRES_USER: 'temporal',
-    POSTGRES_PWD: temporalPassword,
-    DBNAME: 'temporal',
-    VISIBILITY_DBNAME: 'temporal_visibility',
-    NUM_HISTORY_SHARDS: '4',
-    BIND_ON_IP: '127.0.0.1',
-    FRONTEND_GRPC_PORT: String(ports[0]),
-    FRONTEND_HTTP_PORT: String(ports[1]),
-    FRONTEND_MEMBERSHIP_PORT: String(ports[2]),
-    HISTORY_GRPC_PORT: String(ports[3]),
-    HISTORY_MEMBERSHIP_PORT: String(ports[4]),
-    MATCHING_GRPC_PORT: String(ports[5]),
-    MATCHING_MEMBERSHIP_PORT: String(ports[6]),
-    WORKER_GRPC_PORT: String(ports[7]),
-    WORKER_MEMBERSHIP_PORT: String(ports[8]),
-    DYNAMIC_CONFIG_FILE_PATH: path.join(DEPLOY, 'temporal', 'dynamicconfig', 'mailroom.yaml'),
-  };
   let server: Proc | undefined;
-  const temporal = {
-    proc: () => server!,
-    async start() {
-      server = spawnProc(
-        'temporal-server',
-        path.join(serverDir, 'temporal-server'),
-        ['--config-file', path.join(DEPLOY, 'temporal', 'config', 'temporal.yaml'), 'start'],
-        serverEnv,
-        log('temporal'),
-      );
-      const deadline = Date.now() + 120_000;
-      while (!(await temporalAnswers(temporalAddress))) {
-        if (!server.running()) throw new Error(`temporal-server exited; see ${log('temporal')}`);
-        if (Date.now() > deadline) throw new Error(`temporal-server did not answer in 120 s; see ${log('temporal')}`);
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      }
-    },
-    async stop() {
-      const timer = setTimeout(() => server?.child.kill('SIGKILL'), 20_000);
-      await server?.stop('SIGTERM');
-      clearTimeout(timer);
-    },
-  };
-  await temporal.start();
-  run(
-    'deploy/temporal/create-namespace.sh',
-    'sh',
-    [path.join(DEPLOY, 'temporal', 'create-namespace.sh')],
-    { PATH, TEMPORAL_ADDRESS: temporalAddress, ATTEMPTS: '90' },
-    log('temporal-namespace'),
-  );
+  postgres.start();
+  try {
+    return await afterPostgres();
+  } catch (error) {
+    // Nothing the caller cannot stop is left running.
+    await server?.stop('SIGKILL');
+    try {
+      postgres.stop();
+    } catch {
+      // already stopped
+    }
+    throw error;
+  }
 
-  const env: Record<string, string> = {
-    NODE_ENV: 'production',
-    DATABASE_URL: `postgres://mailroom:${mailroomPassword}@127.0.0.1:${pgPort}/mailroom`,
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_NAMESPACE: 'default',
-    SMTP_URL: options.smtpUrl,
-    MAIL_FROM: 'mailroom <no-reply@mailroom.test>',
-    LINK_SECRET: crypto.randomBytes(32).toString('hex'),
-    MAILROOM_DATA_DIR: path.join(dir, 'files'),
-    LOG_LEVEL: 'warn',
-    ...options.env,
-  };
-  const migrate = startMailroom('migrate', env, { compiled: compiled(), logFile: log('migrate') });
-  if ((await migrate.exited) !== 0) throw new Error(`mailroom migrate failed:\n${migrate.output()}`);
+  async function afterPostgres() {
+    const temporalPassword = crypto.randomBytes(12).toString('hex');
+    const mailroomPassword = crypto.randomBytes(12).toString('hex');
+    run(
+      'deploy/postgres/initdb',
+      ...asPostgres('bash', [path.join(DEPLOY, 'postgres', 'initdb', '10-roles-and-databases.sh')]),
+      {
+        PATH,
+        PGHOST: pgData,
+        PGPORT: String(pgPort),
+        POSTGRES_USER: 'postgres',
+        TEMPORAL_DB_PASSWORD: temporalPassword,
+        MAILROOM_DB_PASSWORD: mailroomPassword,
+      },
+      log('postgres'),
+    );
 
-  return {
-    dir,
-    env,
-    temporalAddress,
-    postgres,
-    temporal,
-    async close() {
-      await temporal.stop().catch(() => undefined);
-      try {
-        postgres.stop();
-      } catch {
-        // already stopped
-      }
-    },
-  } satisfies Topology;
+    run(
+      'deploy/temporal/setup-schema.sh',
+      'sh',
+      [path.join(DEPLOY, 'temporal', 'setup-schema.sh')],
+      {
+        PATH,
+        SQL_PLUGIN: 'postgres12',
+        SQL_HOST: '127.0.0.1',
+        SQL_PORT: String(pgPort),
+        SQL_USER: 'temporal',
+        SQL_PASSWORD: temporalPassword,
+        SCHEMA_ROOT: path.join(serverDir, 'schema', 'postgresql', 'v12'),
+      },
+      log('temporal-schema'),
+    );
+
+    // Temporal keeps membership ports in a smallint column: below 32768, under the kernel's ephemeral range.
+    const ports: number[] = [];
+    for (let i = 0; i < 9; i++) ports.push(i % 2 === 0 && i > 0 ? await freeLowPort(ports) : await freePort());
+    const temporalAddress = `127.0.0.1:${ports[0]}`;
+    const serverEnv = {
+      PATH,
+      LOG_LEVEL: 'warn',
+      POSTGRES_SEEDS: '127.0.0.1',
+      DB_PORT: String(pgPort),
+      POSTGRES_USER: 'temporal',
+      POSTGRES_PWD: temporalPassword,
+      DBNAME: 'temporal',
+      VISIBILITY_DBNAME: 'temporal_visibility',
+      NUM_HISTORY_SHARDS: '4',
+      BIND_ON_IP: '127.0.0.1',
+      FRONTEND_GRPC_PORT: String(ports[0]),
+      FRONTEND_HTTP_PORT: String(ports[1]),
+      FRONTEND_MEMBERSHIP_PORT: String(ports[2]),
+      HISTORY_GRPC_PORT: String(ports[3]),
+      HISTORY_MEMBERSHIP_PORT: String(ports[4]),
+      MATCHING_GRPC_PORT: String(ports[5]),
+      MATCHING_MEMBERSHIP_PORT: String(ports[6]),
+      WORKER_GRPC_PORT: String(ports[7]),
+      WORKER_MEMBERSHIP_PORT: String(ports[8]),
+      DYNAMIC_CONFIG_FILE_PATH: path.join(DEPLOY, 'temporal', 'dynamicconfig', 'mailroom.yaml'),
+    };
+    const temporal = {
+      proc: () => server!,
+      async start() {
+        server = spawnProc(
+          'temporal-server',
+          path.join(serverDir, 'temporal-server'),
+          ['--config-file', path.join(DEPLOY, 'temporal', 'config', 'temporal.yaml'), 'start'],
+          serverEnv,
+          log('temporal'),
+        );
+        const deadline = Date.now() + 120_000;
+        while (!(await temporalAnswers(temporalAddress))) {
+          if (!server.running()) throw new Error(`temporal-server exited; see ${log('temporal')}`);
+          if (Date.now() > deadline) throw new Error(`temporal-server did not answer in 120 s; see ${log('temporal')}`);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+      },
+      async stop() {
+        const timer = setTimeout(() => server?.child.kill('SIGKILL'), 20_000);
+        await server?.stop('SIGTERM');
+        clearTimeout(timer);
+      },
+    };
+    await temporal.start();
+    run(
+      'deploy/temporal/create-namespace.sh',
+      'sh',
+      [path.join(DEPLOY, 'temporal', 'create-namespace.sh')],
+      { PATH, TEMPORAL_ADDRESS: temporalAddress, ATTEMPTS: '90' },
+      log('temporal-namespace'),
+    );
+
+    const env: Record<string, string> = {
+      NODE_ENV: 'production',
+      DATABASE_URL: `postgres://mailroom:${mailroomPassword}@127.0.0.1:${pgPort}/mailroom`,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_NAMESPACE: 'default',
+      SMTP_URL: options.smtpUrl,
+      MAIL_FROM: 'mailroom <no-reply@mailroom.test>',
+      LINK_SECRET: crypto.randomBytes(32).toString('hex'),
+      MAILROOM_DATA_DIR: path.join(dir, 'files'),
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    };
+    const migrate = startMailroom('migrate', env, { compiled: compiled(), logFile: log('migrate') });
+    if ((await migrate.exited) !== 0) throw new Error(`mailroom migrate failed:\n${migrate.output()}`);
+
+    return {
+      dir,
+      env,
+      temporalAddress,
+      postgres,
+      temporal,
+      async close() {
+        await temporal.stop().catch(() => undefined);
+        try {
+          postgres.stop();
+        } catch {
+          // already stopped
+        }
+      },
+    } satisfies Topology;
+  }
 }
 
 /** A free loopback port in 20000–32767. */
