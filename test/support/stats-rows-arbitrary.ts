@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { StatsRow } from '../../src/db/queries/delivery-stats';
+import { neutraliseFormula } from '../../src/storage/csv-safety';
 
 /** Characters a spreadsheet skips before a formula sign (csv-safety), and the signs themselves. */
 export const INVISIBLES = [
@@ -65,3 +66,21 @@ export const statsCellsArbitrary = fc.tuple(
 export const statsRowArbitrary = fc
   .tuple(fc.integer({ min: 1, max: 2 ** 31 - 1 }), statsCellsArbitrary)
   .map(([id, cells]) => [id, ...cells] as StatsRow);
+
+/** The reference: a row's cells as the export built them before the fast path, for csv-stringify to write. */
+export function referenceCells(row: StatsRow): Array<string | number> {
+  const [, email, first, last, status, sentAt, opens, firstOpened, clicks, firstClicked, bounced, unsubscribed] = row;
+  return [
+    neutraliseFormula(email),
+    neutraliseFormula(first),
+    neutraliseFormula(last),
+    status,
+    sentAt ?? '',
+    opens,
+    firstOpened ?? '',
+    clicks,
+    firstClicked ?? '',
+    bounced ? 'yes' : 'no',
+    unsubscribed ? 'yes' : 'no',
+  ];
+}

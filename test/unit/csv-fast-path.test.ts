@@ -2,28 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
-import type { StatsRow } from '../../src/db/queries/delivery-stats';
 import { STATS_HEADER, STATS_HEADER_LINE, statsCsvLine } from '../../src/export/stats-csv';
-import { neutraliseFormula, startsFormula } from '../../src/storage/csv-safety';
-import { hostileText, statsRowArbitrary } from '../support/stats-rows-arbitrary';
-
-/** The reference: the cells as the export built them before the fast path, written by csv-stringify. */
-function referenceCells(row: StatsRow): Array<string | number> {
-  const [, email, first, last, status, sentAt, opens, firstOpened, clicks, firstClicked, bounced, unsubscribed] = row;
-  return [
-    neutraliseFormula(email),
-    neutraliseFormula(first),
-    neutraliseFormula(last),
-    status,
-    sentAt ?? '',
-    opens,
-    firstOpened ?? '',
-    clicks,
-    firstClicked ?? '',
-    bounced ? 'yes' : 'no',
-    unsubscribed ? 'yes' : 'no',
-  ];
-}
+import { startsFormula } from '../../src/storage/csv-safety';
+import { hostileText, referenceCells, statsRowArbitrary } from '../support/stats-rows-arbitrary';
 
 /** csv-safety's rule as it was written before the ASCII shortcut. */
 const ORIGINAL_FORMULA_START =
