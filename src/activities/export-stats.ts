@@ -12,6 +12,7 @@ import type { ExportCursor, ExportNewsletterStatsResult, PreparedExport, TaskOwn
 import { ExportFiles } from '../storage/export-files';
 import type { ActivityDeps } from './deps';
 import { ExportFileMissing, NewsletterNotFound } from './errors';
+import { progressRecorder } from './task-progress';
 
 export { STATS_HEADER } from '../export/stats-csv';
 
@@ -20,6 +21,8 @@ export interface ChunkInput {
   newsletterId: number;
   cursor: ExportCursor;
   maxRows: number;
+  /** The export's expected rows: with it, the chunk records its progress in the task's row as it goes. */
+  progressTotal?: number;
 }
 
 export interface ChunkResult {
@@ -133,6 +136,10 @@ export const createExportActivities = ({ database, readDatabase, exportFiles: fi
         });
       const handle = await fs.promises.open(part, cursor.bytes === 0 ? 'w' : 'r+');
       const signal = Context.current().cancellationSignal;
+      const total = input.progressTotal;
+      // The task's id is its workflow's.
+      const taskId = activityInfo().workflowExecution?.workflowId;
+      const recorder = total === undefined || !taskId ? undefined : progressRecorder(database.db, taskId);
       try {
         // The file's sha256 is computed as it is written (see RunningHashes): publishExport reads nothing back.
         // Taken before the truncate, which changes the file's mtime even when it cuts nothing.
@@ -159,6 +166,7 @@ export const createExportActivities = ({ database, readDatabase, exportFiles: fi
                 bytes: cursor.bytes + page.bytes,
               };
               heartbeat(cursor);
+              recorder?.note({ phase: 'writing', done: cursor.rows, total: Math.max(total ?? 0, cursor.rows) });
             }
             if (page.last) finished = true;
             if (signal.aborted) throw new CancelledFailure('export cancelled');
@@ -169,6 +177,7 @@ export const createExportActivities = ({ database, readDatabase, exportFiles: fi
         return { cursor, finished };
       } finally {
         await handle.close();
+        await recorder?.settle();
       }
     },
 

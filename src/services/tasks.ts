@@ -40,6 +40,7 @@ import { failureReason } from '../workflows/failure-reason';
 import { DependencyUnavailable, IdempotencyConflict, LimitExceeded, NotFound, TaskAlreadyClosed } from './errors';
 import { TASK_LIMIT, type LimitService } from './limits';
 import { decodePageCursor, encodePageCursor } from './page-cursor';
+import { furthestProgress } from './recorded-progress';
 import {
   CLOSED_WITHOUT_FAILURE,
   finishedProgress,
@@ -299,7 +300,9 @@ export class TaskService {
     }
     const status = toTaskStatus(description.status.name);
     if (status === 'RUNNING') {
-      const progress = await liveProgress(handle);
+      const queried = await liveProgress(handle);
+      // Ahead of the query when a running activity records its own progress (an export's chunk).
+      const progress = queried && furthestProgress(queried, task.progress);
       // Kept for the listing; a lost write only leaves it an older figure.
       const seen = progress && JSON.stringify(progress);
       if (seen && seen !== task.progress) await recordTaskProgress(this.db, task.id, progress).catch(() => undefined);

@@ -72,6 +72,7 @@ export async function exportNewsletterStats(
         newsletterId: input.newsletterId,
         cursor,
         maxRows: input.chunkRows ?? DEFAULT_CHUNK_ROWS,
+        progressTotal: prepared.total,
       });
       cursor = chunk.cursor;
       progress = { phase: 'writing', done: cursor.rows, total: Math.max(prepared.total, cursor.rows) };
