@@ -44,6 +44,7 @@ import { startDevServerOnFreePort, type DevServer } from '../src/temporal/dev-se
 import { createAudience } from '../test/support/contacts';
 import { withAdmin } from '../test/support/databases';
 import { apiClient, type ApiResponse } from '../test/support/http';
+import { readSpans, summariseSpans } from './support/history-spans';
 import { LISTING_STALL_TARGET_MS, measureListing, type ListingFigures } from './support/listing';
 import { startMailroom, type MailroomProcesses } from './support/mailroom-processes';
 import { stopAllProcesses } from './support/processes';
@@ -141,6 +142,9 @@ const verdict = (met: boolean) => (met ? '**met**' : '**NOT met**');
 
 interface BTask {
   kind: 'export' | 'send';
+  taskId: string;
+  /** When the POST was sent, epoch ms (to compare with the workflow's start in its history). */
+  startedAt: number;
   /** Sent → 202 answered, ms. */
   postMs: number;
   /** Sent the POST → the last timed email at the SMTP sink, ms (Infinity: not within B_TIMEOUT_MS). */
@@ -288,7 +292,13 @@ async function bExport(b: Client, sink: RecordingSink, newsletterId: number): Pr
   if (response.status !== 202) throw new Error(`B's export answered ${response.status}: ${response.text}`);
   const messageId = messageIdForKey(response.body.taskId);
   const found = await sink.waitForEmails((e) => e.messageId === messageId, 1, from, B_TIMEOUT_MS);
-  return { kind: 'export', postMs, latencyMs: found ? found[0]!.at - started : Infinity };
+  return {
+    kind: 'export',
+    taskId: response.body.taskId,
+    startedAt: started,
+    postMs,
+    latencyMs: found ? found[0]!.at - started : Infinity,
+  };
 }
 
 async function bSend(b: Client, sink: RecordingSink, draft: { id: number; subject: string }): Promise<BTask> {
@@ -303,7 +313,7 @@ async function bSend(b: Client, sink: RecordingSink, draft: { id: number; subjec
     sink.waitForEmails((e) => e.messageId === summaryId, 1, from, B_TIMEOUT_MS),
   ]);
   const last = campaign && summary ? Math.max(...campaign.map((e) => e.at), summary[0]!.at) : Infinity;
-  return { kind: 'send', postMs, latencyMs: last - started };
+  return { kind: 'send', taskId: response.body.taskId, startedAt: started, postMs, latencyMs: last - started };
 }
 
 /** B's exports and sends interleaved evenly, one started every `everyMs` (not waiting for the previous). */
@@ -515,6 +525,15 @@ async function main(): Promise<void> {
         `A so far: ${floodState.exportsAccepted} exports accepted, ${floodState.exportsDone} done, ${flood.exports429} + ${flood.sends429} answers 429`,
     );
     flood.stopExports();
+    // Where B's time went under the flood: read now, while A's tasks still run (the histories stay).
+    const underSpans = await readSpans(
+      server.address,
+      under.map((x) => x.taskId),
+    );
+    const aloneSpans = await readSpans(
+      server.address,
+      alone.map((x) => x.taskId),
+    );
 
     // 3. The email share: B sends a campaign while A's go on.
     log(`phase 3: B sends ${O.shareRecipients} recipients while A's sends go on…`);
@@ -629,6 +648,18 @@ async function main(): Promise<void> {
         `accepted (${floodState.exportsDone} done) and ${floodState.sendsAccepted} sends accepted, ${flood.exports429} export and ${flood.sends429} send POSTs answered 429` +
         `${aStillBusy ? '; A was still busy when B finished' : "; A's backlog had DRAINED before B finished (flood too small for B's spread)"}.`,
     );
+
+    for (const [label, tasks, spans] of [
+      ['alone', alone, aloneSpans],
+      ['under the flood', under, underSpans],
+    ] as const) {
+      const toStart = tasks.map((x) => (spans.get(x.taskId)?.startedAt ?? NaN) - x.startedAt);
+      console.log(
+        `\nB ${label}, where the time went (from each workflow's history; wait = scheduled → started in its task queue). ` +
+          `POST → workflow started: p50 ${msf(percentile(toStart, 50))}, max ${msf(Math.max(...toStart))}.\n`,
+      );
+      for (const line of summariseSpans([...spans.values()].map((x) => x.spans))) console.log(line);
+    }
 
     if (bAtItsLimit > 0)
       console.log(
