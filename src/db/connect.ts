@@ -23,6 +23,10 @@ export function connectDatabase(databaseUrl: string, options: ConnectOptions = {
     // An idle connection the server closed (a restart, a failover) is dropped and replaced at the next
     // query; without a listener its error would crash the process.
     pool.on('error', () => undefined);
+    // A connection checked out of the pool has no listener of its own: if the server goes away while it is
+    // (in a transaction, an export between pages) the client's 'error' would crash the process. Its query
+    // still fails, and the pool drops the unusable client when it is released.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
     return withDriver({ db, dialect: 'postgres', close: () => db.destroy() }, { pool });
   }
