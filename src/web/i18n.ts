@@ -168,6 +168,12 @@ export function translator(language: Language) {
     }
     return `${new Intl.NumberFormat(language, { maximumFractionDigits: 1 }).format(value)} ${units[unit]}`;
   };
-  return { t, date: (iso: string) => dates.format(new Date(iso)), number: (n: number) => numbers.format(n), size };
+  return {
+    language,
+    t,
+    date: (iso: string) => dates.format(new Date(iso)),
+    number: (n: number) => numbers.format(n),
+    size,
+  };
 }
 export type Words = ReturnType<typeof translator>;

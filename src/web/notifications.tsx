@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api';
 import type { Notification } from './api-types';
+import { notificationText } from './server-texts';
 import { useWords } from './words';
 
 /** New notifications as toasts, in a polite live region: "Export ready … — Download". */
@@ -19,14 +20,15 @@ export function Toasts({ toasts, onDismiss }: { toasts: Notification[]; onDismis
 const TOAST_MS = 20_000;
 
 function Toast({ toast, onDismiss }: { toast: Notification; onDismiss: (id: string) => void }) {
-  const { t } = useWords();
+  const words = useWords();
+  const { t } = words;
   useEffect(() => {
     const timer = setTimeout(() => onDismiss(toast.id), TOAST_MS);
     return () => clearTimeout(timer);
   }, [toast.id, onDismiss]);
   return (
     <div class="toast" data-notification-id={toast.id}>
-      <p>{toast.message}</p>
+      <p>{notificationText(toast, words)}</p>
       <div class="actions">
         {toast.link && (
           <a href={toast.link} download>
@@ -43,7 +45,8 @@ function Toast({ toast, onDismiss }: { toast: Notification; onDismiss: (id: stri
 
 /** Every unread notification, each marked read on demand. */
 export function NotificationList({ notifications, onChange }: { notifications: Notification[]; onChange: () => void }) {
-  const { t, date } = useWords();
+  const words = useWords();
+  const { t, date } = words;
   const [failure, setFailure] = useState<string>();
   const markRead = (id: string) => {
     setFailure(undefined);
@@ -61,7 +64,7 @@ export function NotificationList({ notifications, onChange }: { notifications: N
         <ul class="notifications">
           {notifications.map((notification) => (
             <li key={notification.id}>
-              <p>{notification.message}</p>
+              <p>{notificationText(notification, words)}</p>
               <p class="muted">
                 {date(notification.createdAt)}
                 {notification.link && (

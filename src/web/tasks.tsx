@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { call } from './api';
 import type { TaskView } from './api-types';
 import type { MessageKey } from './i18n';
+import { failureReasonText } from './server-texts';
 import { useWords } from './words';
 
 type Progress = TaskView['progress'];
@@ -34,7 +35,8 @@ export function TaskList(props: { tasks: TaskView[]; live: Record<string, Progre
 }
 
 function TaskItem({ task, progress, onChange }: { task: TaskView; progress: Progress; onChange: () => void }) {
-  const { t, date } = useWords();
+  const words = useWords();
+  const { t, date } = words;
   const [failure, setFailure] = useState<string>();
   const name = `${t(`kind_${task.kind}`)} ${task.taskId}`;
   const status = statusKey(task, progress);
@@ -68,7 +70,9 @@ function TaskItem({ task, progress, onChange }: { task: TaskView; progress: Prog
         </div>
       )}
       {task.status === 'COMPLETED' && task.result && <TaskResult task={task} />}
-      {task.error && <p class="reason">{t('reason', { message: task.error.message })}</p>}
+      {task.error && (
+        <p class="reason">{t('reason', { message: failureReasonText(task.error, task.status, words) })}</p>
+      )}
       {running && (
         <div class="actions">
           {task.kind === 'send' &&

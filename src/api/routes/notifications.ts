@@ -4,6 +4,7 @@ import { listUnreadNotifications, markNotificationRead } from '../../db/queries/
 import { NotFound } from '../../services/errors';
 import { exportDownloadUrl } from '../../storage/download-links';
 import { caller } from '../auth';
+import { notificationOutcome } from '../notification-outcome';
 import type { ApiDeps } from '../deps';
 import { NotificationId, NotificationListQuery } from '../schemas/requests';
 import type { NotificationList } from '../schemas/responses';
@@ -25,6 +26,7 @@ export function notificationRoutes({ database, settings }: ApiDeps): Router {
         ...(row.export_id && row.export_expires_at
           ? { link: exportDownloadUrl(settings, row.export_id, row.export_expires_at) }
           : {}),
+        ...withOutcome(notificationOutcome(row.task_outcome)),
         createdAt: row.created_at,
       })),
     };
@@ -37,3 +39,5 @@ export function notificationRoutes({ database, settings }: ApiDeps): Router {
   });
   return router;
 }
+
+const withOutcome = <T>(outcome: T | undefined) => (outcome ? { outcome } : {});

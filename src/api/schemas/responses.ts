@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { NewsletterSummary as NewsletterSummaryRow } from '../../db/queries/newsletters';
 import { NEWSLETTER_STATUSES } from '../../db/schema';
-import { Progress, TaskKind } from '../../shared/views';
+import { Progress, TaskKind, TaskStatus } from '../../shared/views';
 
 /**
  * What only the API answers, as zod schemas (the views services return are in `src/shared/views.ts`): they
@@ -58,13 +58,33 @@ export const TaskEvent = z.union([
   z.object({ event: z.literal('error'), data: jsonData('Error') }),
 ]);
 
+const count = z.number().int().min(0).optional();
+
+export const NotificationOutcome = z
+  .object({
+    status: TaskStatus.exclude(['RUNNING']),
+    errorCode: z.string().optional().describe('the task’s error.code, when it did not complete'),
+    rows: count.describe('export: rows written'),
+    bytes: count.describe('export: file size'),
+    imported: count.describe('import: contacts created or updated'),
+    invalid: count.describe('import: rows skipped as invalid'),
+    sent: count.describe('send'),
+    failed: count.describe('send'),
+    skipped: count.describe('send'),
+    cancelled: count.describe('send: recipients never handed to SMTP'),
+  })
+  .meta({ id: 'NotificationOutcome' });
+
 export const Notification = z
   .object({
     id: z.string(),
     taskId: z.string(),
     kind: z.string(),
-    message: z.string(),
+    message: z.string().describe('in English; a front end in another language words it from `outcome`'),
     link: z.string().optional(),
+    outcome: NotificationOutcome.optional().describe(
+      'how the task ended, as figures and codes (absent for notifications older than this field)',
+    ),
     createdAt: z.string(),
   })
   .meta({ id: 'Notification' });

@@ -36,12 +36,13 @@ export async function listUnreadNotifications(
   db: Kysely<DatabaseSchema>,
   owner: { tenantId: string; userId: string },
   limit = 100,
-): Promise<Array<NotificationTable & { export_expires_at: string | null }>> {
+): Promise<Array<NotificationTable & { export_expires_at: string | null; task_outcome?: string | null }>> {
   return db
     .selectFrom('notifications as n')
     .leftJoin('exports as e', 'e.id', 'n.export_id')
+    .leftJoin('tasks as t', 't.id', 'n.task_id')
     .selectAll('n')
-    .select('e.expires_at as export_expires_at')
+    .select(['e.expires_at as export_expires_at', 't.outcome as task_outcome'])
     .where('n.tenant_id', '=', owner.tenantId)
     .where('n.user_id', '=', owner.userId)
     .where('n.read', '=', 0)
