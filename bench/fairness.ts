@@ -45,6 +45,7 @@ import { createAudience } from '../test/support/contacts';
 import { withAdmin } from '../test/support/databases';
 import { apiClient, type ApiResponse } from '../test/support/http';
 import { readSpans, summariseSpans } from './support/history-spans';
+import { probeUsage } from './support/process-usage';
 import { LISTING_STALL_TARGET_MS, measureListing, type ListingFigures } from './support/listing';
 import { startMailroom, type MailroomProcesses } from './support/mailroom-processes';
 import { stopAllProcesses } from './support/processes';
@@ -503,12 +504,22 @@ async function main(): Promise<void> {
     log(
       `A at its limits after ${s(Date.now() - floodStarted)} (${flood.exportsAccepted.length} exports, ${flood.sendsAccepted.length} sends accepted); B starts`,
     );
+    const usage = await probeUsage(
+      [
+        { name: 'API', pid: system.api.child.pid },
+        ...system.workers.map((w, i) => ({ name: `worker ${i + 1}`, pid: w.child.pid })),
+        { name: 'Temporal dev server', pid: server.process.pid },
+        { name: 'bench (with the SMTP sink client)', pid: process.pid },
+      ],
+      system.workerMetricsUrls.map((url, i) => ({ name: `worker ${i + 1}`, url })),
+    );
     const phase2From = sink.emails.length;
     const bStarted = Date.now();
     const listing = timeTaskListing(a);
     const under = await runB(b, sink, t, t.bDrafts.slice(1 + O.bSends));
     const bEnded = Date.now();
     const taskListMs = await listing.stop();
+    const usageLines = await usage.stop();
     await sink.poll();
     const aReadyIds = new Set(flood.exportsAccepted.map(messageIdForKey));
     const phase2Emails = sink.emails.slice(phase2From).filter((e) => e.at <= bEnded);
@@ -649,6 +660,12 @@ async function main(): Promise<void> {
         `${aStillBusy ? '; A was still busy when B finished' : "; A's backlog had DRAINED before B finished (flood too small for B's spread)"}.`,
     );
 
+    console.log(
+      `\nWhile B ran under the flood (load ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')} at the end): ${usageLines.join('; ')}.`,
+    );
     for (const [label, tasks, spans] of [
       ['alone', alone, aloneSpans],
       ['under the flood', under, underSpans],

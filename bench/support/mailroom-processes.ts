@@ -25,6 +25,8 @@ export interface MailroomProcesses {
   api: Started;
   workers: Started[];
   logs: string[];
+  /** Each worker's `/metrics` (process, activity and SDK metrics). */
+  workerMetricsUrls: string[];
   stop(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function startMailroom(options: {
       api,
       workers,
       logs,
+      workerMetricsUrls: health.slice(0, workers.length).map((h) => h.url.replace(/\/healthz$/, '/metrics')),
       async stop() {
         await api.stop();
         await Promise.all(workers.map((w) => w.stop()));
