@@ -137,6 +137,7 @@ const fr: Messages = {
 export const LANGUAGES = { en: 'English', fr: 'Français' } as const;
 export type Language = keyof typeof LANGUAGES;
 const MESSAGES: Record<Language, Messages> = { en, fr };
+const SIZE_UNITS: Record<Language, string[]> = { en: ['B', 'kB', 'MB', 'GB'], fr: ['o', 'ko', 'Mo', 'Go'] };
 const STORED = 'mailroom.language';
 
 export function initialLanguage(): Language {
@@ -159,7 +160,7 @@ export function translator(language: Language) {
       return typeof value === 'number' ? numbers.format(value) : (value ?? '');
     });
   const size = (bytes: number): string => {
-    const units = ['B', 'kB', 'MB', 'GB'];
+    const units = SIZE_UNITS[language];
     let value = bytes;
     let unit = 0;
     while (value >= 1000 && unit < units.length - 1) {

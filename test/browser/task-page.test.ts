@@ -11,8 +11,11 @@ import { apiClient } from '../support/http';
 import { SmtpSink } from '../support/smtp-sink';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { launchChromium, openPage, refreshReadmeScreenshot, screenshot, type Misdeeds } from './browser';
+import { createLargeNewsletter } from './large-newsletter';
 
 const CONTACTS = 20_000;
+/** An export of one chunk (under 500,000 rows) that takes seconds: only the chunk's own records move its bar. */
+const LARGE_EXPORT_ROWS = 450_000;
 const XSS = '<img src=x onerror=alert(1)>';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -28,6 +31,7 @@ describe('the task page in a real browser', () => {
   let alice: { apiKey: string; userId: string };
   let bob: { apiKey: string; userId: string };
   let headline: number;
+  let small: number;
   let context: BrowserContext;
   let page: Page;
   let misdeeds: Misdeeds;
@@ -38,7 +42,7 @@ describe('the task page in a real browser', () => {
     await smtp.start();
     // 10 emails a second: a send moves batch by batch, slowly enough to watch and cancel.
     sys = await startTestSystem({ dialect: 'sqlite', smtpUrl: smtp.url, env: { MAILROOM_EMAIL_RATE: '10' } });
-    headline = (await seedDemoTenant(sys.db.database, { contacts: CONTACTS }))!.newsletters.headline;
+    ({ headline, small } = (await seedDemoTenant(sys.db.database, { contacts: CONTACTS }))!.newsletters);
     alice = await sys.user(DEMO_TENANT, 'alice@demo.test');
     bob = await sys.user(DEMO_TENANT, 'bob@demo.test');
     browser = await launchChromium();
@@ -86,6 +90,38 @@ describe('the task page in a real browser', () => {
     ]);
     const csv = fs.readFileSync((await download.path())!, 'utf8');
     assert.equal(csv.trimEnd().split('\n').length, CONTACTS + 1, 'a header and one line per recipient');
+  });
+
+  it('moves an export’s bar between start and end as its rows are written, over SSE', async () => {
+    const large = await createLargeNewsletter(sys.db.database.db, DEMO_TENANT, 'Year in review', LARGE_EXPORT_ROWS);
+    await page.reload();
+    await page.getByLabel('Newsletter', { exact: true }).selectOption(String(large));
+    const [started] = await Promise.all([
+      page.waitForResponse((response) => response.url().endsWith('/v1/exports') && response.status() === 202),
+      page.getByRole('button', { name: 'Start the export' }).click(),
+    ]);
+    const taskId: string = (await started.json()).taskId;
+    aliceTasks.push(taskId);
+    const bar = task(taskId).locator('progress');
+
+    // Every value the bar shows strictly between nothing and everything, until the task completes.
+    const between = new Set<number>();
+    const deadline = Date.now() + 180_000;
+    while ((await task(taskId).getByText('Completed', { exact: true }).count()) === 0) {
+      assert.ok(Date.now() < deadline, 'the export never completed');
+      const value = Number((await bar.getAttribute('value', { timeout: 500 }).catch(() => null)) ?? NaN);
+      if (value > 0 && value < LARGE_EXPORT_ROWS) {
+        if (between.size === 0) await screenshot(page, '02-export-running');
+        between.add(value);
+      }
+      await sleep(100);
+    }
+    assert.ok(between.size > 0, 'the bar went from nothing to done with no step between');
+    assert.ok(
+      misdeeds.requestUrls.some((url) => url.endsWith(`/v1/tasks/${taskId}/events`)),
+      'progress came over the event stream',
+    );
+    await page.locator('.toast', { hasText: `is ready: ${LARGE_EXPORT_ROWS} rows` }).waitFor({ timeout: 60_000 });
   });
 
   it('follows a running send live over SSE, its bar moving, and cancels it', async () => {
@@ -269,6 +305,21 @@ describe('the task page in a real browser', () => {
     await fr.getByRole('button', { name: 'Lancer l’export' }).waitFor();
     await fr.getByText('Terminée').first().waitFor();
     await fr.getByText('Annulée').first().waitFor();
+    // The server's English texts, worded again in French: a cancelled task's reason, a notification.
+    await fr.getByText('Raison : la tâche a été annulée').first().waitFor();
+    await fr
+      .getByRole('region', { name: 'Notifications' })
+      .getByText(/^Votre export est prêt : 20\s000 lignes \([\d,]+\s[kMG]?o\)\.$/)
+      .first()
+      .waitFor();
+    // And a toast of a notification that arrives while the French page is open.
+    await fr.getByLabel('Newsletter', { exact: true }).selectOption(String(small));
+    await fr.getByRole('button', { name: 'Lancer l’export' }).click();
+    await fr
+      .locator('.toast')
+      .getByText(/^Votre export est prêt : 1\s000 lignes \([\d,]+\s[kMG]?o\)\.$/)
+      .waitFor({ timeout: 120_000 });
+    await fr.locator('.toast').getByRole('link', { name: 'Télécharger' }).first().waitFor();
     await fr
       .getByText(/Lancée le \d{1,2} \S+ \d{4}/)
       .first()
