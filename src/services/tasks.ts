@@ -39,6 +39,7 @@ import type { TaskList, TaskView } from '../shared/views';
 import { failureReason } from '../workflows/failure-reason';
 import { DependencyUnavailable, IdempotencyConflict, LimitExceeded, NotFound, TaskAlreadyClosed } from './errors';
 import { TASK_LIMIT, type LimitService } from './limits';
+import { BackgroundReads, type OpenTaskReads } from './open-task-reads';
 import { decodePageCursor, encodePageCursor } from './page-cursor';
 import { furthestProgress } from './recorded-progress';
 import {
@@ -73,6 +74,8 @@ export interface StartedTask {
 /** Starts, finds and describes the workflows behind the API's tasks. */
 export class TaskService {
   private readonly db: Database['db'];
+  /** The listing's reads of open tasks in Temporal, in the background. */
+  private readonly openStatuses = new BackgroundReads((open) => this.reconcileOpen(open));
 
   constructor(
     private readonly database: Database,
@@ -197,8 +200,8 @@ export class TaskService {
   ): Promise<TaskList> {
     const before = query.cursor ? decodePageCursor(query.cursor) : undefined;
     const rows = await listOwnTasks(this.db, owner, { limit: query.limit, kind: query.kind, before });
-    const open = rows.filter((row) => !row.outcome).map((row) => row.id);
-    const live = open.length === 0 ? new Map<string, TaskStatus>() : await this.openStatuses(open);
+    const open = rows.filter((row) => !row.outcome);
+    const live = open.length === 0 ? undefined : this.openStatuses.seen(owner, open);
     const views = await Promise.all(rows.map((row) => this.listed(row, live)));
     const items = query.status ? views.filter((view) => view.status === query.status) : views;
     const last = rows[rows.length - 1];
@@ -206,36 +209,42 @@ export class TaskService {
   }
 
   /**
-   * The statuses of the listed open tasks, in one visibility read: listing never queries a workflow (a
-   * query waits for a worker, seconds under load). `unreachable` while Temporal does not answer.
+   * A task as the listing shows it, from mailroom's own record only: a finished task's outcome, an open
+   * one's last recorded progress. The listing never waits for Temporal; whether Temporal answered its
+   * last background read says if the figures are live.
    */
-  private async openStatuses(ids: string[]): Promise<Map<string, TaskStatus> | 'unreachable' | undefined> {
-    try {
-      return await visibleStatuses(this.temporal, ids, TEMPORAL_DEADLINE_MS);
-    } catch (error) {
-      if (isTemporalUnreachable(error)) return 'unreachable';
-      return undefined; // Visibility refused the read: each task is read on its own.
-    }
+  private async listed(task: TaskTable, live: OpenTaskReads | undefined): Promise<TaskView> {
+    if (task.outcome) return this.view(task);
+    const unreachable = live === 'unreachable';
+    const progress = task.progress
+      ? (JSON.parse(task.progress) as TaskView['progress'])
+      : { phase: unreachable ? 'unknown' : 'running', done: 0, total: 0 };
+    return { ...this.base(task), status: 'RUNNING', ...(unreachable ? { live: false as const } : {}), progress };
   }
 
   /**
-   * A task as the listing shows it, from mailroom's own record: a finished task's outcome, an open one's
-   * last progress read live. Only a task that visibility says has closed without its outcome recorded
-   * (terminated, timed out) is read from Temporal, once, like a single read.
+   * In the background, after a listing: the open tasks' statuses in one visibility read; a task that has
+   * closed without its outcome recorded (terminated, timed out) is read from Temporal once, like a single
+   * read, which records its outcome for the next listing.
    */
-  private async listed(task: TaskTable, live: Map<string, TaskStatus> | 'unreachable' | undefined): Promise<TaskView> {
-    if (task.outcome || live === undefined) return this.view(task);
-    const status = live === 'unreachable' ? 'RUNNING' : (live.get(task.id) ?? 'RUNNING');
-    if (status !== 'RUNNING') return this.view(task);
-    const progress = task.progress
-      ? (JSON.parse(task.progress) as TaskView['progress'])
-      : { phase: live === 'unreachable' ? 'unknown' : 'running', done: 0, total: 0 };
-    return {
-      ...this.base(task),
-      status,
-      ...(live === 'unreachable' ? { live: false as const } : {}),
-      progress,
-    };
+  private async reconcileOpen(open: TaskTable[]): Promise<OpenTaskReads> {
+    let statuses: Map<string, TaskStatus>;
+    try {
+      statuses = await visibleStatuses(
+        this.temporal,
+        open.map((task) => task.id),
+        TEMPORAL_DEADLINE_MS,
+      );
+    } catch (error) {
+      // Visibility refused the read (not an outage): the next listing tries again.
+      if (isTemporalUnreachable(error)) return 'unreachable';
+      throw error;
+    }
+    for (const task of open) {
+      const status = statuses.get(task.id);
+      if (status && status !== 'RUNNING') await this.view(task).catch(() => undefined);
+    }
+    return 'answered';
   }
 
   /**
