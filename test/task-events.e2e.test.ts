@@ -134,6 +134,8 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
       notes.map((n: any) => n.message),
       [`Your export of "${HEADLINE_SUBJECT}" was cancelled.`],
     );
+    // Beside the English text, what a page in another language words it from.
+    assert.deepEqual(notes[0].outcome, { status: 'CANCELED', errorCode: 'canceled' });
   });
 
   it('cancels a contact import: CANCELED, the upload deleted, one notification that says what was kept', async () => {
@@ -201,6 +203,7 @@ describe('following, cancelling and being notified about a task (PostgreSQL)', (
       mine.map((n: any) => [n.kind, n.message]),
       [['export', 'Your export task was stopped by an operator.']],
     );
+    assert.deepEqual(mine[0].outcome, { status: 'TERMINATED', errorCode: 'terminated' });
 
     const all = (await alice.get('/v1/notifications')).body.items;
     assert.ok(all.every((n: any) => /^ntf_/.test(n.id) && n.createdAt && n.message));
