@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { ensureGoTool, temporalCliTool, temporalServerTool } from '../../src/temporal/cli-binary';
 import { freePort, temporalAnswers } from '../../src/temporal/dev-server';
 import { spawnProc, startMailroom, type Proc } from './processes';
@@ -37,6 +38,17 @@ const pgBin = () => {
 const asPostgres = (command: string, args: string[]): [string, string[]] =>
   process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
 
+/** As `run`, without blocking the event loop: work the caller overlaps with it goes on. */
+async function runAsync(what: string, command: string, args: string[], env: Record<string, string>, log: string) {
+  try {
+    await promisify(execFile)(command, args, { env: { ...process.env, ...env }, cwd: ROOT, maxBuffer: 64 << 20 });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    fs.appendFileSync(log, `${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`${what} failed:\n${String(e.stderr || e.stdout || error).slice(-3000)}`, { cause: error });
+  }
+}
+
 function run(what: string, command: string, args: string[], env: Record<string, string>, log: string): void {
   try {
     execFileSync(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
@@ -47,7 +59,15 @@ function run(what: string, command: string, args: string[], env: Record<string, 
   }
 }
 
-export async function startTopology(dir: string, options: { smtpUrl: string; env?: Record<string, string> }) {
+export async function startTopology(
+  dir: string,
+  options: {
+    smtpUrl: string;
+    env?: Record<string, string>;
+    /** Runs once mailroom's database is migrated, while the Temporal server is set up and started (seeding). */
+    onDatabaseReady?: (env: Record<string, string>) => Promise<void>;
+  },
+) {
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
   // The postgres user must reach its data directory inside (mkdtemp makes 0700 directories).
   fs.chmodSync(dir, 0o755);
@@ -82,7 +102,8 @@ export async function startTopology(dir: string, options: { smtpUrl: string; env
   );
   const pgCtl = (args: string[]) =>
     run(`pg_ctl ${args[0]}`, ...asPostgres(path.join(bin, 'pg_ctl'), args), {}, log('postgres'));
-  const pgOptions = `-p ${pgPort} -k ${pgData} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off`;
+  // A throwaway cluster: no durability work (a fast stop still writes its shutdown checkpoint).
+  const pgOptions = `-p ${pgPort} -k ${pgData} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB`;
   const postgres = {
     start: () => pgCtl(['start', '-D', pgData, '-l', log('postgres'), '-w', '-t', '60', '-o', pgOptions]),
     stop: () => pgCtl(['stop', '-D', pgData, '-m', 'fast', '-w']),
@@ -120,7 +141,29 @@ export async function startTopology(dir: string, options: { smtpUrl: string; env
       log('postgres'),
     );
 
-    run(
+    // Temporal keeps membership ports in a smallint column: below 32768, under the kernel's ephemeral range.
+    const ports: number[] = [];
+    for (let i = 0; i < 9; i++) ports.push(i % 2 === 0 && i > 0 ? await freeLowPort(ports) : await freePort());
+    const temporalAddress = `127.0.0.1:${ports[0]}`;
+    const env: Record<string, string> = {
+      NODE_ENV: 'production',
+      DATABASE_URL: `postgres://mailroom:${mailroomPassword}@127.0.0.1:${pgPort}/mailroom`,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_NAMESPACE: 'default',
+      SMTP_URL: options.smtpUrl,
+      MAIL_FROM: 'mailroom <no-reply@mailroom.test>',
+      LINK_SECRET: crypto.randomBytes(32).toString('hex'),
+      MAILROOM_DATA_DIR: path.join(dir, 'files'),
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    };
+    // mailroom's schema first: the caller's seeding overlaps Temporal's schema step and start.
+    const migrate = startMailroom('migrate', env, { compiled: compiled(), logFile: log('migrate') });
+    if ((await migrate.exited) !== 0) throw new Error(`mailroom migrate failed:\n${migrate.output()}`);
+    const seeding = options.onDatabaseReady?.(env);
+    seeding?.catch(() => undefined); // awaited once Temporal is up
+
+    await runAsync(
       'deploy/temporal/setup-schema.sh',
       'sh',
       [path.join(DEPLOY, 'temporal', 'setup-schema.sh')],
@@ -136,10 +179,6 @@ export async function startTopology(dir: string, options: { smtpUrl: string; env
       log('temporal-schema'),
     );
 
-    // Temporal keeps membership ports in a smallint column: below 32768, under the kernel's ephemeral range.
-    const ports: number[] = [];
-    for (let i = 0; i < 9; i++) ports.push(i % 2 === 0 && i > 0 ? await freeLowPort(ports) : await freePort());
-    const temporalAddress = `127.0.0.1:${ports[0]}`;
     const serverEnv = {
       PATH,
       LOG_LEVEL: 'warn',
@@ -186,28 +225,14 @@ export async function startTopology(dir: string, options: { smtpUrl: string; env
       },
     };
     await temporal.start();
-    run(
+    await runAsync(
       'deploy/temporal/create-namespace.sh',
       'sh',
       [path.join(DEPLOY, 'temporal', 'create-namespace.sh')],
       { PATH, TEMPORAL_ADDRESS: temporalAddress, ATTEMPTS: '90' },
       log('temporal-namespace'),
     );
-
-    const env: Record<string, string> = {
-      NODE_ENV: 'production',
-      DATABASE_URL: `postgres://mailroom:${mailroomPassword}@127.0.0.1:${pgPort}/mailroom`,
-      TEMPORAL_ADDRESS: temporalAddress,
-      TEMPORAL_NAMESPACE: 'default',
-      SMTP_URL: options.smtpUrl,
-      MAIL_FROM: 'mailroom <no-reply@mailroom.test>',
-      LINK_SECRET: crypto.randomBytes(32).toString('hex'),
-      MAILROOM_DATA_DIR: path.join(dir, 'files'),
-      LOG_LEVEL: 'warn',
-      ...options.env,
-    };
-    const migrate = startMailroom('migrate', env, { compiled: compiled(), logFile: log('migrate') });
-    if ((await migrate.exited) !== 0) throw new Error(`mailroom migrate failed:\n${migrate.output()}`);
+    await seeding;
 
     return {
       dir,
