@@ -2,7 +2,7 @@
  * bench/send: the send workflow against a raw pooled nodemailer loop (same SMTP sink, same connection
  * count), and the measured rate against MAILROOM_EMAIL_RATE. Prints figures; asserts nothing.
  *
- *   npm run bench:send -- [--recipients 20000] [--pool 5] [--rate 100] [--rate-seconds 60]
+ *   npm run bench:send -- [--recipients 20000] [--pool 5] [--rate 100] [--rate-seconds 60] [--worker-cpu-prof DIR]
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,9 +24,13 @@ const { values } = parseArgs({
     pool: { type: 'string', default: '5' },
     rate: { type: 'string', default: '100' },
     'rate-seconds': { type: 'string', default: '60' },
+    /** Writes each worker's CPU profile (node --cpu-prof) into this directory. */
+    'worker-cpu-prof': { type: 'string' },
   },
 });
 const N = Number(values.recipients);
+/** A preload that profiles the worker (node refuses --cpu-prof in NODE_OPTIONS). */
+const PROFILER = path.join(__dirname, 'support', 'cpu-profile-at-exit.cjs');
 const POOL = Number(values.pool);
 const RATE = Number(values.rate);
 const RATE_SECONDS = Number(values['rate-seconds']);
@@ -152,7 +156,13 @@ async function runSend(
   workers = 1,
 ) {
   const sys = await startTestSystem({ dialect: 'sqlite', smtpUrl, worker: false, env });
-  const processes = Array.from({ length: workers }, () => startWorkerProcess(sys.settings));
+  const profile = values['worker-cpu-prof'];
+  const processes = Array.from({ length: workers }, () =>
+    startWorkerProcess(
+      sys.settings,
+      profile ? { NODE_OPTIONS: `--require ${PROFILER}`, PROFILE_DIR: path.resolve(profile) } : {},
+    ),
+  );
   try {
     await createAudience(sys.db.database.db, 'bench', { subscribed: count });
     const owner = await sys.user('bench', 'owner@bench.test');

@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancelledFailure, Context, log } from '@temporalio/activity';
+import { commitDeliveryLedgerSqlite } from '../db/queries/delivery-ledger-sqlite';
 import { findNewsletter, type Newsletter } from '../db/queries/newsletters';
 import {
   commitDeliveryLedger,
@@ -41,11 +42,12 @@ export interface DeliveryBatch extends TaskOwner {
 /**
  * Sends one batch of deliveries through the pooled transport, at the shared rate. On the `-email` queue.
  *
- * Every delivery's fate is in the database before the next one takes its place on a connection: it is
- * marked `sending` just before it goes to SMTP, and its outcome is committed as soon as the server
- * answers, before that connection takes another message. So a crash leaves at most one delivery per
- * pooled connection in `sending` (the ones in an SMTP transaction at that moment), and only those are
- * sent again, and counted as `resent`, by the next attempt. Commits of concurrent connections are grouped.
+ * Every delivery's fate is in the database before the next one on its connection can be accepted: one
+ * commit marks a delivery `sending` and records the outcome of the message before it, and its SMTP
+ * transaction runs meanwhile with the message's end held until that commit. So a crash leaves at most one
+ * delivery per pooled connection in `sending` of unknown fate (the ones in an SMTP transaction at that
+ * moment), and only those are sent again, and counted as `resent`, by the next attempt. Commits of
+ * concurrent connections are grouped.
  */
 export const createDeliveryActivities = ({ database, mailer, settings }: ActivityDeps) => {
   const domain = /@([^>\s]+)>?\s*$/.exec(settings.mailFrom)?.[1] ?? 'mailroom.local';
@@ -148,10 +150,24 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
                 at = await slots.take(signal);
               }
               if (stopped()) break;
-              // Commits what this and other connections finished, and marks this one `sending`.
-              const marked = await ledger.commit(delivery.contactId);
+              // Commits what this and other connections finished, and marks this one `sending`, while its
+              // SMTP transaction starts: its end is held until that commit, so the server accepts it only
+              // once it is marked and the previous message on this connection is recorded.
+              const marking = ledger.commit(delivery.contactId);
+              const sending = composed.then((email) =>
+                mailer.sendComposed(
+                  email,
+                  marking.then((m) => m === 'marked'),
+                ),
+              );
+              sending.catch(() => undefined); // Read below, or withdrawn.
+              const marked = await marking.catch(async (error: unknown) => {
+                await sending.catch(() => undefined);
+                throw error;
+              });
               if (marked === 'skipped') counts.skipped++;
               if (marked !== 'marked') {
+                await sending.catch(() => undefined); // Withdrawn before its end: never accepted.
                 upcoming = claim();
                 continue;
               }
@@ -164,15 +180,13 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
                 });
               }
               upcoming = claim();
-              const outcome = await composed
-                .then((email) => mailer.sendComposed(email))
-                .then(
-                  (): DeliveryOutcome | undefined => {
-                    counts.sent++;
-                    return { contactId: delivery.contactId, status: 'sent' };
-                  },
-                  (error: unknown) => failureOutcome(delivery, error, counts, trouble),
-                );
+              const outcome = await sending.then(
+                (): DeliveryOutcome | undefined => {
+                  counts.sent++;
+                  return { contactId: delivery.contactId, status: 'sent' };
+                },
+                (error: unknown) => failureOutcome(delivery, error, counts, trouble),
+              );
               if (outcome) ledger.record(outcome);
               if (connections.isDue()) await handBack();
             }
@@ -264,7 +278,9 @@ class DeliveryLedger {
       this.nextCommit = undefined;
       const outcomes = this.outcomes.splice(0);
       const marks = this.marks.splice(0);
-      return commitDeliveryLedger(this.database.db, this.newsletterId, outcomes, marks, this.domain);
+      return this.database.dialect === 'sqlite'
+        ? commitDeliveryLedgerSqlite(this.database, this.newsletterId, outcomes, marks, this.domain)
+        : commitDeliveryLedger(this.database.db, this.newsletterId, outcomes, marks, this.domain);
     })();
     this.nextCommit = commit;
     this.running = commit;

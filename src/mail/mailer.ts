@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
@@ -36,9 +37,37 @@ export interface Mailer {
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
   /** Builds the message (the CPU part of a send), so it can be done while waiting for something else. */
   compose(email: OutgoingEmail): Promise<ComposedEmail>;
-  /** Sends a message `compose` built; exactly what `send` of the same email sends. */
-  sendComposed(email: ComposedEmail): Promise<{ messageId: string }>;
+  /**
+   * Sends a message `compose` built; exactly what `send` of the same email sends. With `release`, the SMTP
+   * transaction starts at once but the message's end is held until `release` resolves: the server cannot
+   * accept it before then. Released with false, the message is withdrawn (never accepted) and this rejects
+   * with `MessageWithdrawn`.
+   */
+  sendComposed(email: ComposedEmail, release?: Promise<boolean>): Promise<{ messageId: string }>;
   close(): void;
+}
+
+/** A message whose `release` said no: it was never accepted by the server. */
+export class MessageWithdrawn extends Error {
+  constructor() {
+    super('message withdrawn before its end');
+    this.name = 'MessageWithdrawn';
+  }
+}
+
+/**
+ * The message's bytes with their end held back until `release`: SMTP ends a message with a line holding a
+ * dot, which the transport writes only after the stream ends, so the server has everything but cannot
+ * accept it yet. A withdrawn message's stream fails, and the transport drops that connection mid-DATA.
+ */
+function heldUntil(raw: Buffer, release: Promise<boolean>): Readable {
+  const stream = new Readable({ read: () => undefined });
+  stream.push(raw);
+  release.then(
+    (go) => (go ? stream.push(null) : stream.destroy(new MessageWithdrawn())),
+    () => stream.destroy(new MessageWithdrawn()),
+  );
+  return stream;
 }
 
 /** SMTP through a pooled transport when SMTP_URL is set, else one `.eml` file per message in the outbox. */
@@ -79,8 +108,17 @@ export function createMailer(
       html: '<p>x</p>',
       messageId: '<warm-up@x>',
     }).catch(() => undefined);
-    const sendComposed = async (email: ComposedEmail) => {
-      await transport.sendMail({ envelope: email.envelope, raw: email.raw });
+    const sendComposed = async (email: ComposedEmail, release?: Promise<boolean>) => {
+      try {
+        await transport.sendMail({
+          envelope: email.envelope,
+          raw: release ? heldUntil(email.raw, release) : email.raw,
+        });
+      } catch (error) {
+        // Whatever the transport wrapped it in, a withdrawn message was not accepted.
+        if (release && !(await release.catch(() => false))) throw new MessageWithdrawn();
+        throw error;
+      }
       return { messageId: email.messageId };
     };
     return {
@@ -111,7 +149,10 @@ export function createMailer(
     connections: settings.smtpPoolSize,
     send: async (email) => writeFile(await composeFile(email)),
     compose: composeFile,
-    sendComposed: writeFile,
+    sendComposed: async (email, release) => {
+      if (release && !(await release.catch(() => false))) throw new MessageWithdrawn();
+      return writeFile(email);
+    },
     close: () => transport.close(),
   };
 }
