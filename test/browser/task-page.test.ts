@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildWeb } from '../../src/web/build';
 import { signInLink } from '../../src/cli/commands/users';
 import { createNewsletter } from '../../src/db/queries/newsletters';
+import type { TaskView } from '../../src/shared/views';
 import { DEMO_TENANT, seedDemoTenant } from '../../src/db/seed';
 import { apiClient } from '../support/http';
 import { SmtpSink } from '../support/smtp-sink';
@@ -104,19 +105,28 @@ describe('the task page in a real browser', () => {
     aliceTasks.push(taskId);
     const bar = task(taskId).locator('progress');
 
-    // Every value the bar shows strictly between nothing and everything, until the task completes.
+    // Every value the bar shows strictly between nothing and everything, until the task completes; and
+    // whether the listing (what a page without a stream reads) showed such a value too.
     const between = new Set<number>();
+    let listedBetween: number | undefined;
+    const intermediate = (value: number) => value > 0 && value < LARGE_EXPORT_ROWS;
     const deadline = Date.now() + 180_000;
     while ((await task(taskId).getByText('Completed', { exact: true }).count()) === 0) {
       assert.ok(Date.now() < deadline, 'the export never completed');
       const value = Number((await bar.getAttribute('value', { timeout: 500 }).catch(() => null)) ?? NaN);
-      if (value > 0 && value < LARGE_EXPORT_ROWS) {
+      if (intermediate(value)) {
         if (between.size === 0) await screenshot(page, '02-export-running');
         between.add(value);
+      }
+      if (listedBetween === undefined) {
+        const listed = await (await context.request.get(`${sys.url}/v1/tasks?limit=5`)).json();
+        const done: number = listed.items.find((item: TaskView) => item.taskId === taskId)?.progress.done ?? 0;
+        if (intermediate(done)) listedBetween = done;
       }
       await sleep(100);
     }
     assert.ok(between.size > 0, 'the bar went from nothing to done with no step between');
+    assert.ok(listedBetween !== undefined, 'the task listing never showed the export between start and end');
     assert.ok(
       misdeeds.requestUrls.some((url) => url.endsWith(`/v1/tasks/${taskId}/events`)),
       'progress came over the event stream',
