@@ -30,7 +30,7 @@ const { values } = parseArgs({
 });
 const N = Number(values.recipients);
 /** A preload that profiles the worker (node refuses --cpu-prof in NODE_OPTIONS). */
-const PROFILER = path.join(__dirname, 'support', 'cpu-profile-at-exit.cjs');
+const PROFILER = path.join(__dirname, 'support', 'cpu-profile-at-exit.mjs');
 const POOL = Number(values.pool);
 const RATE = Number(values.rate);
 const RATE_SECONDS = Number(values['rate-seconds']);
@@ -160,7 +160,7 @@ async function runSend(
   const processes = Array.from({ length: workers }, () =>
     startWorkerProcess(
       sys.settings,
-      profile ? { NODE_OPTIONS: `--require ${PROFILER}`, PROFILE_DIR: path.resolve(profile) } : {},
+      profile ? { NODE_OPTIONS: `--import ${PROFILER}`, PROFILE_DIR: path.resolve(profile) } : {},
     ),
   );
   try {

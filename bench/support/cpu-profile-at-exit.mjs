@@ -1,8 +1,9 @@
-// Preloaded with `--require` (node refuses --cpu-prof in NODE_OPTIONS): profiles this process from its start
+// Preloaded with `--import` (node refuses --cpu-prof in NODE_OPTIONS): profiles this process from its start
 // and writes `<PROFILE_DIR>/worker-<pid>.cpuprofile` when it exits (open it in Chrome DevTools).
-const fs = require('node:fs');
-const inspector = require('node:inspector');
-const path = require('node:path');
+import fs from 'node:fs';
+import inspector from 'node:inspector';
+import path from 'node:path';
+import process from 'node:process';
 
 const session = new inspector.Session();
 session.connect();
@@ -13,7 +14,8 @@ process.on('exit', () => {
   // Same-thread session: the callback runs before `exit` returns.
   session.post('Profiler.stop', (error, result) => {
     if (error) return;
-    fs.mkdirSync(process.env.PROFILE_DIR, { recursive: true });
-    fs.writeFileSync(path.join(process.env.PROFILE_DIR, `worker-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+    const dir = process.env.PROFILE_DIR ?? '.';
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `worker-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
   });
 });
