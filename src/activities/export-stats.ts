@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { activityInfo, Context, CancelledFailure, heartbeat, log } from '@temporalio/activity';
-import { countDeliveries } from '../db/queries/delivery-stats';
 import { findNewsletter } from '../db/queries/newsletters';
 import { recordExport } from '../db/queries/exports';
 import { findUser } from '../db/queries/users';
 import { now } from '../db/schema';
+import { deliveryTotal } from '../export/delivery-total';
 import { postgresFormulaPattern } from '../export/postgres-formula';
 import { STATS_HEADER_LINE } from '../export/stats-csv';
 import { statsPages } from '../export/stats-pages';
@@ -92,7 +92,7 @@ export const createExportActivities = ({ database, readDatabase, exportFiles: fi
       if (!newsletter) throw new NewsletterNotFound(`newsletter ${input.newsletterId} does not exist`);
       const exportId = ExportFiles.newExportId();
       const fileKey = files.fileKey(input.tenantId, exportId);
-      const total = await countDeliveries(database.db, input.newsletterId);
+      const total = await deliveryTotal(database.db, input.newsletterId);
       return { exportId, fileKey, subject: newsletter.subject, total };
     },
 

@@ -89,7 +89,14 @@ async function* sqlitePages(
     yield { csv: [out.subarray(0, bytes)], bytes, rows: lines, afterContactId: after, last };
     if (last) return;
   }
+  if (readStatsPageRaw(sqlite, newsletterId, after, 1).length === 0) yield noMoreRows(after);
 }
+
+/**
+ * Said when a chunk ends exactly at the newsletter's last row (500,000 rows in 500,000-row chunks): the
+ * workflow then publishes at once instead of asking for one more, empty, chunk.
+ */
+const noMoreRows = (afterContactId: number): StatsPage => ({ csv: [], bytes: 0, rows: 0, afterContactId, last: true });
 
 /**
  * PostgreSQL formats each page itself (COPY … TO STDOUT CSV, statsCopySql). A COPY cannot say where it
@@ -128,6 +135,7 @@ async function* postgresPages(
       yield { csv: parts, bytes, rows: copy.rowCount, afterContactId: after, last: end === undefined };
       if (end === undefined) return;
     }
+    if ((await statsPageEnd(client, newsletterId, after, 1)) === undefined) yield noMoreRows(after);
   } catch (error) {
     // A COPY that failed half-way leaves the connection unusable: the pool must not hand it out again.
     broken = error instanceof Error ? error : new Error(String(error));
