@@ -96,6 +96,8 @@ const { values } = parseArgs({
     >),
     quick: { type: 'boolean', default: false },
     'no-listing': { type: 'boolean', default: false },
+    /** Keep the work dir (api.log, worker-N.log, temporal.log) after a successful run too. */
+    keep: { type: 'boolean', default: false },
     pg: { type: 'string' },
     db: { type: 'string' },
   },
@@ -448,6 +450,7 @@ async function main(): Promise<void> {
     await server?.stop();
     // After a failure the logs (api.log, worker-N.log, temporal.log) stay for a look.
     if (failed) log(`failed: the logs are in ${workDir}`);
+    else if (values.keep) log(`kept: the logs are in ${workDir}`);
     else fs.rmSync(workDir, { recursive: true, force: true });
   };
   process.once('SIGINT', () => {
