@@ -279,7 +279,12 @@ class DeliveryLedger {
       const outcomes = this.outcomes.splice(0);
       const marks = this.marks.splice(0);
       return this.database.dialect === 'sqlite'
-        ? commitDeliveryLedgerSqlite(this.database, this.newsletterId, outcomes, marks, this.domain)
+        ? commitDeliveryLedgerSqlite(this.database, {
+            newsletterId: this.newsletterId,
+            outcomes,
+            toMark: marks,
+            messageIdDomain: this.domain,
+          })
         : commitDeliveryLedger(this.database.db, this.newsletterId, outcomes, marks, this.domain);
     })();
     this.nextCommit = commit;

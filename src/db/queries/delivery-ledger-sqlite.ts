@@ -3,15 +3,21 @@ import { databaseDriver } from '../connect';
 import { now, type Database } from '../schema';
 import { deliveryMessageId, type DeliveryOutcome, type MarkResult } from './sends';
 
+/** One send's part of a commit: the outcomes to record and the deliveries to mark `sending`. */
+export interface LedgerEntry {
+  newsletterId: number;
+  outcomes: DeliveryOutcome[];
+  toMark: number[];
+  messageIdDomain: string;
+}
+
 /** The ledger's statements, prepared once per SQLite handle: a send commits once per message or so. */
 interface LedgerStatements {
   sent: SQLite.Statement;
   reopenOrFail: SQLite.Statement;
   mark: SQLite.Statement;
   skip: SQLite.Statement;
-  commit: SQLite.Transaction<
-    (newsletterId: number, outcomes: DeliveryOutcome[], toMark: number[], domain: string) => Map<number, MarkResult>
-  >;
+  commit: SQLite.Transaction<(entries: LedgerEntry[]) => Array<Map<number, MarkResult>>>;
 }
 
 const prepared = new WeakMap<SQLite.Database, LedgerStatements>();
@@ -38,42 +44,84 @@ function statementsOf(sqlite: SQLite.Database): LedgerStatements {
     `update deliveries set status = 'skipped', updated_at = ?
      where newsletter_id = ? and contact_id = ? and status in ('pending', 'sending')`,
   );
-  const commit = sqlite.transaction(
-    (newsletterId: number, outcomes: DeliveryOutcome[], toMark: number[], domain: string) => {
-      const at = now();
-      for (const outcome of outcomes) {
-        if (outcome.status === 'sent') sent.run(at, at, newsletterId, outcome.contactId);
-        else reopenOrFail.run(outcome.status, outcome.error, at, newsletterId, outcome.contactId);
-      }
-      const result = new Map<number, MarkResult>();
-      for (const id of toMark) {
-        const messageId = deliveryMessageId(newsletterId, id, domain);
-        if (mark.run(messageId, at, newsletterId, id, id).changes > 0) result.set(id, 'marked');
-        // Still open but not marked: the contact unsubscribed.
-        else result.set(id, skip.run(at, newsletterId, id).changes > 0 ? 'skipped' : 'closed');
-      }
-      return result;
-    },
-  );
+  const commitOne = ({ newsletterId, outcomes, toMark, messageIdDomain }: LedgerEntry, at: string) => {
+    for (const outcome of outcomes) {
+      if (outcome.status === 'sent') sent.run(at, at, newsletterId, outcome.contactId);
+      else reopenOrFail.run(outcome.status, outcome.error, at, newsletterId, outcome.contactId);
+    }
+    const result = new Map<number, MarkResult>();
+    for (const id of toMark) {
+      const messageId = deliveryMessageId(newsletterId, id, messageIdDomain);
+      if (mark.run(messageId, at, newsletterId, id, id).changes > 0) result.set(id, 'marked');
+      // Still open but not marked: the contact unsubscribed.
+      else result.set(id, skip.run(at, newsletterId, id).changes > 0 ? 'skipped' : 'closed');
+    }
+    return result;
+  };
+  const commit = sqlite.transaction((entries: LedgerEntry[]) => {
+    const at = now();
+    return entries.map((entry) => commitOne(entry, at));
+  });
   const statements = { sent, reopenOrFail, mark, skip, commit };
   prepared.set(sqlite, statements);
   return statements;
 }
 
 /**
- * `commitDeliveryLedger` on SQLite, same effect, as prepared statements in one transaction: no SQL to build
- * or compile per commit, which was most of a commit's cost. It holds kysely's connection while it runs, so
- * it never lands inside another caller's open transaction on the same handle.
+ * `commitDeliveryLedger` on SQLite, same effect, for several sends' ledgers in one transaction, as prepared
+ * statements: no SQL to build or compile, and one WAL commit (most of a commit's cost) for all of them. It
+ * holds kysely's connection while it runs, so it never lands inside another caller's open transaction on
+ * the same handle. Returns, per entry, what became of each delivery it asked to mark.
  */
-export async function commitDeliveryLedgerSqlite(
+export async function commitDeliveryLedgersSqlite(
   database: Database,
-  newsletterId: number,
-  outcomes: DeliveryOutcome[],
-  toMark: number[],
-  messageIdDomain: string,
-): Promise<Map<number, MarkResult>> {
+  entries: LedgerEntry[],
+): Promise<Array<Map<number, MarkResult>>> {
   const driver = databaseDriver(database);
-  if (!('sqlite' in driver)) throw new Error('commitDeliveryLedgerSqlite needs a SQLite database');
+  if (!('sqlite' in driver)) throw new Error('commitDeliveryLedgersSqlite needs a SQLite database');
   const { commit } = statementsOf(driver.sqlite);
-  return database.db.connection().execute(async () => commit(newsletterId, outcomes, toMark, messageIdDomain));
+  return database.db.connection().execute(async () => commit(entries));
+}
+
+/**
+ * The ledger commits of every send in this process, gathered per turn of the event loop into one
+ * transaction: batches running side by side share the connections, so their answers arrive together.
+ */
+class SharedLedgerCommits {
+  private pending: Array<{
+    entry: LedgerEntry;
+    resolve: (result: Map<number, MarkResult>) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+
+  constructor(private readonly database: Database) {}
+
+  commit(entry: LedgerEntry): Promise<Map<number, MarkResult>> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => void this.flush());
+      this.pending.push({ entry, resolve, reject });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const group = this.pending.splice(0);
+    try {
+      const results = await commitDeliveryLedgersSqlite(
+        this.database,
+        group.map((waiting) => waiting.entry),
+      );
+      group.forEach((waiting, i) => waiting.resolve(results[i]!));
+    } catch (error) {
+      for (const waiting of group) waiting.reject(error);
+    }
+  }
+}
+
+const shared = new WeakMap<Database, SharedLedgerCommits>();
+
+/** Commits one send's ledger entry on SQLite, in the same transaction as the other sends' of this turn. */
+export function commitDeliveryLedgerSqlite(database: Database, entry: LedgerEntry): Promise<Map<number, MarkResult>> {
+  let commits = shared.get(database);
+  if (!commits) shared.set(database, (commits = new SharedLedgerCommits(database)));
+  return commits.commit(entry);
 }
