@@ -741,6 +741,15 @@ async function main(): Promise<void> {
       console.log(
         `- newsletter listing holds the event loop ≤ ${LISTING_STALL_TARGET_MS} ms: ${verdict(worstStall <= LISTING_STALL_TARGET_MS)} (${msf(worstStall)})`,
       );
+    const serverLog = fs.existsSync(path.join(workDir, 'temporal.log'))
+      ? fs.readFileSync(path.join(workDir, 'temporal.log'), 'utf8')
+      : '';
+    const overloaded = serverLog.split('\n').filter((line) => line.includes('context deadline exceeded')).length;
+    if (overloaded > 0)
+      console.log(
+        `\nThe Temporal dev server logged ${overloaded} "context deadline exceeded" errors (its SQLite store overloaded): ` +
+          'a task it recorded as started but never delivered waits for its start-to-close or heartbeat timeout (see the retries above).',
+      );
     console.log(`\nRun time: ${s(mainMs)} for phases 1–3, ${s(performance.now() - benchStarted)} in all.`);
   } catch (error) {
     failed = true;
