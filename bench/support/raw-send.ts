@@ -1,6 +1,6 @@
 /**
  * The baseline: the same messages through a pooled nodemailer transport with the same connection count,
- * as fast as it goes. Runs in its own process; prints JSON `{ ms }`.
+ * as fast as it goes. Runs in its own process; prints JSON `{ ms, cpuMs }`.
  */
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
@@ -13,6 +13,7 @@ async function main() {
     maxConnections: Number(pool),
     maxMessages: Infinity,
   } as SMTPPool.Options);
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const sends: Array<Promise<unknown>> = [];
   for (let i = 1; i <= Number(count); i++) {
@@ -30,8 +31,9 @@ async function main() {
   }
   await Promise.all(sends);
   const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   transport.close();
-  console.log(JSON.stringify({ ms }));
+  console.log(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000 }));
 }
 
 main().catch((error) => {
