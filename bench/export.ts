@@ -45,6 +45,19 @@ function parseSize(text: string): number {
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/** The unit production workers run under; its process settings are the bench worker's too. */
+const WORKER_UNIT = path.join(__dirname, '..', 'deploy', 'systemd', 'mailroom-worker@.service');
+/** What the unit sets for the process itself (allocator, V8 heap), not mailroom's settings such as NODE_ENV. */
+const PROCESS_SETTINGS = new Set(['MALLOC_ARENA_MAX', 'NODE_OPTIONS']);
+
+/** The worker unit's `Environment=` process settings, so the bench's worker starts as production's does. */
+function workerUnitEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [, name, value] of fs.readFileSync(WORKER_UNIT, 'utf8').matchAll(/^Environment=([A-Z_]+)=(.*)$/gm))
+    if (PROCESS_SETTINGS.has(name!)) env[name!] = value!.replace(/^"(.*)"$/, '$1');
+  return env;
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -98,6 +111,14 @@ async function main(): Promise<void> {
     connection = await Connection.connect({ address: server.address });
     const temporal = new Client({ connection });
 
+    const workerEnv = workerUnitEnvironment();
+    log(
+      `worker process settings from ${path.relative(process.cwd(), WORKER_UNIT)}: ${
+        Object.entries(workerEnv)
+          .map(([name, value]) => `${name}=${value}`)
+          .join(' ') || 'none'
+      }`,
+    );
     const results: SizeResult[] = [];
     let tsxRun: WholePathRun | undefined;
     for (const rows of sizes) {
@@ -121,12 +142,13 @@ async function main(): Promise<void> {
             path.join(workDir, `activity-${dialect}`),
             db.newsletterId,
             chunkRows,
+            workerEnv,
           );
           if (activity.rows !== rows) throw new Error(`the activity wrote ${activity.rows} rows, expected ${rows}`);
           log(
             `[${label}] activity ${(activity.ms / 1000).toFixed(2)} s, peak RSS ${activity.peakRssMb.toFixed(0)} MB; whole path…`,
           );
-          const wholePath = await runWholePath(db, server.address, temporal, workDir);
+          const wholePath = await runWholePath(db, server.address, temporal, workDir, 'compiled', workerEnv);
           if (wholePath.rows !== rows)
             throw new Error(`the export task reported ${wholePath.rows} rows, expected ${rows}`);
           log(
@@ -137,7 +159,7 @@ async function main(): Promise<void> {
           log(markdownTable(results.slice(-1)).split('\n').pop()!);
           if (values['tsx-worker'] && !tsxRun) {
             log(`[${label}] whole path again on the worker through tsx (as \`mailroom dev\` runs it)…`);
-            tsxRun = await runWholePath(db, server.address, temporal, workDir, 'tsx');
+            tsxRun = await runWholePath(db, server.address, temporal, workDir, 'tsx', workerEnv);
           }
         } finally {
           await db.drop();

@@ -13,11 +13,13 @@ export async function runActivityAlone(
   dataDir: string,
   newsletterId: number,
   chunkRows: number,
+  /** Process settings for the child, as the worker has them (MALLOC_ARENA_MAX, NODE_OPTIONS). */
+  env: NodeJS.ProcessEnv = {},
 ): Promise<ActivityRun> {
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const args = [...flags, '--import', 'tsx', CHILD, databaseUrl, dataDir, String(newsletterId), String(chunkRows)];
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, args, { maxBuffer: 1 << 20 }, (error, out, err) => {
+    execFile(process.execPath, args, { maxBuffer: 1 << 20, env: { ...process.env, ...env } }, (error, out, err) => {
       if (error) reject(new Error(`activity child failed: ${error.message}\n${err}`));
       else resolve(out);
     });

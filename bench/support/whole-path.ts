@@ -69,6 +69,8 @@ export async function runWholePath(
   temporal: Client,
   workDir: string,
   runner: Runner = 'compiled',
+  /** The worker's own environment on top (bench/export.ts: the systemd unit's MALLOC_ARENA_MAX, NODE_OPTIONS). */
+  workerEnv: NodeJS.ProcessEnv = {},
 ): Promise<WholePathRun> {
   const dataDir = fs.mkdtempSync(path.join(workDir, `path-${db.dialect}-`));
   const port = await freePort();
@@ -88,7 +90,7 @@ export async function runWholePath(
   const workerLog = path.join(workDir, `worker-${db.dialect}-${path.basename(dataDir)}.log`);
   const apiLog = path.join(workDir, `api-${db.dialect}-${path.basename(dataDir)}.log`);
   if (!fs.existsSync(ENTRY[runner])) throw new Error(`${ENTRY[runner]} is missing: run npm run build`);
-  const worker = startProcess(process.execPath, [ENTRY[runner], 'worker'], env, workerLog);
+  const worker = startProcess(process.execPath, [ENTRY[runner], 'worker'], { ...env, ...workerEnv }, workerLog);
   const api = startProcess(process.execPath, [ENTRY[runner], 'api'], env, apiLog);
   try {
     await waitForHttp(`http://127.0.0.1:${healthPort}/healthz`, worker, workerLog);
