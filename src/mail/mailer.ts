@@ -23,7 +23,8 @@ export interface OutgoingEmail {
 
 /** A message built ahead of its send: its MIME bytes and its envelope. */
 export interface ComposedEmail {
-  envelope: { from: string; to: string };
+  /** As nodemailer normalised it (punycode domains, parsed addresses). */
+  envelope: { from: string | false; to: string[] };
   raw: Buffer;
   messageId: string;
 }
@@ -84,9 +85,9 @@ export function createMailer(
   // What nodemailer's send builds from these options (no X-Mailer, priority, list or DKIM options are
   // used), without the rest of its send pipeline: the pool then streams the bytes as they are.
   const compose = async (email: OutgoingEmail): Promise<ComposedEmail> => {
-    const built = message(email);
-    const raw = await new MailComposer(built).compile().build();
-    return { envelope: built.envelope, raw, messageId: email.messageId };
+    const node = new MailComposer(message(email)).compile();
+    const envelope = node.getEnvelope();
+    return { envelope: { from: envelope.from, to: envelope.to }, raw: await node.build(), messageId: email.messageId };
   };
   if (settings.smtpUrl) {
     const transport = nodemailer.createTransport({
@@ -108,12 +109,21 @@ export function createMailer(
       html: '<p>x</p>',
       messageId: '<warm-up@x>',
     }).catch(() => undefined);
+    // The built bytes go to the pool as they are: through `sendMail`, a raw message is parsed into a MIME
+    // node again (a new boundary and Message-ID drawn, address parsing, two more stream pipelines), which
+    // cost as much as composing it.
+    const pool = transport.transporter as unknown as { send(mail: unknown, done: (error: Error | null) => void): void };
     const sendComposed = async (email: ComposedEmail, release?: Promise<boolean>) => {
+      const message = {
+        getHeader: (key: string) => (key.toLowerCase() === 'message-id' ? email.messageId : undefined),
+        getEnvelope: () => email.envelope,
+        messageId: () => email.messageId,
+        createReadStream: () => heldUntil(email.raw, release ?? Promise.resolve(true)),
+      };
       try {
-        await transport.sendMail({
-          envelope: email.envelope,
-          raw: release ? heldUntil(email.raw, release) : email.raw,
-        });
+        await new Promise<void>((resolve, reject) =>
+          pool.send({ data: {}, message }, (error) => (error ? reject(error) : resolve())),
+        );
       } catch (error) {
         // Whatever the transport wrapped it in, a withdrawn message was not accepted.
         if (release && !(await release.catch(() => false))) throw new MessageWithdrawn();
@@ -134,7 +144,11 @@ export function createMailer(
   const composeFile = async (email: OutgoingEmail): Promise<ComposedEmail> => {
     const built = message(email);
     const info = await transport.sendMail(built);
-    return { envelope: built.envelope, raw: info.message as Buffer, messageId: email.messageId };
+    return {
+      envelope: { from: built.envelope.from, to: [built.envelope.to] },
+      raw: info.message as Buffer,
+      messageId: email.messageId,
+    };
   };
   const writeFile = async (email: ComposedEmail) => {
     await fs.promises.mkdir(outbox, { recursive: true });
