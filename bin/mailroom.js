@@ -6,8 +6,9 @@ const path = require('node:path');
 const fs = require('node:fs');
 const source = path.join(__dirname, '..', 'src', 'cli', 'main.ts');
 if (fs.existsSync(source)) {
-  require('tsx/cjs');
-  require(source);
+  // tsx's full registration (as `node --import tsx`): the CLI loads its heavier commands with
+  // dynamic import(), which only tsx's ESM hook resolves.
+  import('tsx').then(() => require(source));
 } else {
   require(path.join(__dirname, '..', 'dist', 'cli', 'main.js'));
 }
