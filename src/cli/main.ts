@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { action } from './action';
-import { createTenant, createUser, migrate, seed } from './commands/admin';
+import type * as AdminCommands from './commands/admin';
 import { schedulesSync } from './commands/schedules';
 import { addSender, LIMIT_OPTIONS, removeSender, setLimits, showTenant } from './commands/tenants';
 import { addUserCommands } from './commands/users';
@@ -10,6 +10,13 @@ import { worker } from './commands/worker';
 const api = async () => (await import('./commands/api.js')).api();
 const dev = async () => (await import('./commands/dev.js')).dev();
 const doctor = async () => (await import('./commands/doctor.js')).doctor();
+// Loaded when run as well: the migrations, the seed and its progress bar are nothing a worker runs.
+const admin = async () => import('./commands/admin.js');
+const migrate = async () => (await admin()).migrate();
+const seed = async (options: Parameters<typeof AdminCommands.seed>[0]) => (await admin()).seed(options);
+const createTenant = async (slug: string) => (await admin()).createTenant(slug);
+const createUser = async (options: Parameters<typeof AdminCommands.createUser>[0]) =>
+  (await admin()).createUser(options);
 
 const program = new Command('mailroom').description('Background tasks of the emailing SaaS, on Temporal.');
 
