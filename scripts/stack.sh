@@ -169,7 +169,9 @@ export LOG_LEVEL=${LOG_LEVEL:-info}
 log "mailroom migrate"
 node dist/cli/main.js migrate >>"$stack/logs/migrate.log" 2>&1 || { tail -n 20 "$stack/logs/migrate.log"; exit 1; }
 for ((w = 1; w <= workers; w++)); do
-  background "worker-$w" env MAILROOM_WORKER_HEALTH_PORT=$((health_port + w - 1)) node dist/cli/main.js worker
+  # Resting memory: the worker unit's settings (deploy/systemd/mailroom-worker@.service).
+  background "worker-$w" env MAILROOM_WORKER_HEALTH_PORT=$((health_port + w - 1)) MALLOC_ARENA_MAX=2 \
+    NODE_OPTIONS=--max-semi-space-size=4 node dist/cli/main.js worker
 done
 background api env PORT="$api_port" node dist/cli/main.js api
 for _ in $(seq 1 120); do
