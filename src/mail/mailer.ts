@@ -60,14 +60,12 @@ export class MessageWithdrawn extends Error {
  * The message's bytes with their end held back until `release`: SMTP ends a message with a line holding a
  * dot, which the transport writes only after the stream ends, so the server has everything but cannot
  * accept it yet. A withdrawn message's stream fails, and the transport drops that connection mid-DATA.
+ * `release` never rejects (the caller turns a failure into false).
  */
 function heldUntil(raw: Buffer, release: Promise<boolean>): Readable {
   const stream = new Readable({ read: () => undefined });
   stream.push(raw);
-  release.then(
-    (go) => (go ? stream.push(null) : stream.destroy(new MessageWithdrawn())),
-    () => stream.destroy(new MessageWithdrawn()),
-  );
+  void release.then((go) => (go ? stream.push(null) : stream.destroy(new MessageWithdrawn())));
   return stream;
 }
 
@@ -114,11 +112,14 @@ export function createMailer(
     // cost as much as composing it.
     const pool = transport.transporter as unknown as { send(mail: unknown, done: (error: Error | null) => void): void };
     const sendComposed = async (email: ComposedEmail, release?: Promise<boolean>) => {
+      // Handled now: the transport asks for the stream only at DATA, and a release that fails before then
+      // (the ledger's database gone) must withdraw the message, not crash the process unhandled.
+      const go = (release ?? Promise.resolve(true)).catch(() => false);
       const message = {
         getHeader: (key: string) => (key.toLowerCase() === 'message-id' ? email.messageId : undefined),
         getEnvelope: () => email.envelope,
         messageId: () => email.messageId,
-        createReadStream: () => heldUntil(email.raw, release ?? Promise.resolve(true)),
+        createReadStream: () => heldUntil(email.raw, go),
       };
       try {
         await new Promise<void>((resolve, reject) =>
@@ -126,7 +127,7 @@ export function createMailer(
         );
       } catch (error) {
         // Whatever the transport wrapped it in, a withdrawn message was not accepted.
-        if (release && !(await release.catch(() => false))) throw new MessageWithdrawn();
+        if (!(await go)) throw new MessageWithdrawn();
         throw error;
       }
       return { messageId: email.messageId };
