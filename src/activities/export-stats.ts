@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import { activityInfo, Context, CancelledFailure, heartbeat, log } from '@temporalio/activity';
-import { findNewsletter } from '../db/queries/newsletters';
+import { deliveryTotal, findNewsletter } from '../db/queries/newsletters';
 import { recordExport } from '../db/queries/exports';
 import { findUser } from '../db/queries/users';
 import { now } from '../db/schema';
-import { deliveryTotal } from '../export/delivery-total';
 import { postgresFormulaPattern } from '../export/postgres-formula';
 import { STATS_HEADER_LINE } from '../export/stats-csv';
 import { statsPages } from '../export/stats-pages';

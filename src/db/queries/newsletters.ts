@@ -55,6 +55,21 @@ export async function listNewsletters(
   return rows.length > page.limit ? { items, next: items[items.length - 1]!.id } : { items };
 }
 
+/**
+ * A newsletter's delivery rows, the total an export's progress counts towards, from the counter migration
+ * 005's triggers keep: one primary-key read, where COUNT(*) over the deliveries took 1.8 s at 5M rows on
+ * PostgreSQL before the first row was written. Only progress uses it; the export itself ends on the rows.
+ */
+export async function deliveryTotal(db: Kysely<DatabaseSchema>, newsletterId: number): Promise<number> {
+  const row = await db
+    .withTables<RecipientCountTables>()
+    .selectFrom('newsletter_delivery_counts')
+    .select('deliveries')
+    .where('newsletter_id', '=', newsletterId)
+    .executeTakeFirst();
+  return Number(row?.deliveries ?? 0);
+}
+
 /** The tenant's contacts that are not unsubscribed, from the counter the triggers keep. */
 export async function subscribedContacts(db: Kysely<DatabaseSchema>, tenantId: string): Promise<number> {
   const row = await db
