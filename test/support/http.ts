@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+
 /** A small client of the API, as a user's script would call it. */
 export interface ApiResponse<T = any> {
   status: number;
@@ -39,9 +41,29 @@ export function apiClient(baseUrl: string, apiKey?: string) {
         const { status, body } = await call('GET', `/v1/tasks/${taskId}`);
         if (status !== 200) throw new Error(`GET task answered ${status}: ${JSON.stringify(body)}`);
         if (body.status !== 'RUNNING') return body;
-        if (Date.now() > deadline) throw new Error(`task ${taskId} still running after ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`task ${taskId} still running after ${timeoutMs} ms\n${workflowState(taskId)}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     },
   };
+}
+
+/**
+ * What Temporal says of a task's workflow that did not finish in time (its pending activities and last
+ * events), read with the suite's CLI: a hang in CI then names where it waits.
+ */
+function workflowState(workflowId: string): string {
+  const cli = process.env.MAILROOM_TEST_TEMPORAL_CLI;
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!cli || !address) return '(no Temporal CLI to describe the workflow)';
+  const run = (...args: string[]) => {
+    const out = spawnSync(cli, ['workflow', ...args, '--workflow-id', workflowId, '--address', address], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    return `${out.stdout ?? ''}${out.stderr ?? ''}`;
+  };
+  const events = run('show').split('\n');
+  return `${run('describe')}\nlast events:\n${events.slice(-40).join('\n')}`;
 }
