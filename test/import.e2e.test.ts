@@ -8,6 +8,7 @@ import { TaskView } from '../src/shared/views';
 import { DIALECTS } from './support/databases';
 import { apiClient } from './support/http';
 import { startTestSystem, type TestSystem } from './support/system';
+import { waitUntil } from './support/wait';
 
 const MAX_BYTES = 4096;
 
@@ -154,7 +155,8 @@ for (const dialect of DIALECTS) {
       );
       const note = (await alice.get('/v1/notifications')).body.items.find((n: any) => n.taskId === started.body.taskId);
       assert.match(note.message, /^Your contact import failed: the file is not valid CSV at line 2/);
-      assert.deepEqual(uploads(), []);
+      // A failed import notifies first, then deletes its upload (the notice must not wait on a clean-up).
+      await waitUntil('the malformed upload to be deleted', () => uploads().length === 0);
     });
 
     it('starts one import per Idempotency-Key and file, and refuses the key with another file', async () => {
