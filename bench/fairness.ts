@@ -22,7 +22,9 @@
  *  4. The newsletter listing at --listing-contacts (bench/support/listing.ts, as bench/listing.ts).
  *
  * SQLite by default; PostgreSQL when `--pg URL` or MAILROOM_TEST_PG_URL is given (`--db sqlite` keeps
- * SQLite then). The whole run uses MAILROOM_EMAIL_RATE=--rate (100).
+ * SQLite then). The whole run uses MAILROOM_EMAIL_RATE=--rate (100). The Temporal dev server's own store:
+ * `--temporal-store wal` (default, a SQLite file as `mailroom dev` and the tests use it), `rollback` (the
+ * same file with SQLite's default journal, as before), `memory`; the report gives its latency per operation.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -46,6 +48,7 @@ import { withAdmin } from '../test/support/databases';
 import { apiClient, type ApiResponse } from '../test/support/http';
 import { readSpans, summariseSpans } from './support/history-spans';
 import { probeUsage } from './support/process-usage';
+import { describeStore, probeTemporalStore } from './support/temporal-store-metrics';
 import { LISTING_STALL_TARGET_MS, measureListing, type ListingFigures } from './support/listing';
 import { startMailroom, type MailroomProcesses } from './support/mailroom-processes';
 import { stopAllProcesses } from './support/processes';
@@ -100,6 +103,8 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     pg: { type: 'string' },
     db: { type: 'string' },
+    /** The dev server's own store (see TEMPORAL_STORES). */
+    'temporal-store': { type: 'string', default: 'wal' },
   },
 });
 const chosen = values.quick ? QUICK : DEFAULTS;
@@ -122,6 +127,27 @@ const pgUrl = values.pg ?? process.env.MAILROOM_TEST_PG_URL;
 const dialect: Dialect = (values.db as Dialect | undefined) ?? (pgUrl ? 'postgres' : 'sqlite');
 if (dialect !== 'sqlite' && dialect !== 'postgres') throw new Error(`--db sqlite or postgres, not ${values.db}`);
 if (dialect === 'postgres' && !pgUrl) throw new Error('--db postgres needs --pg URL or MAILROOM_TEST_PG_URL');
+
+/**
+ * The Temporal dev server's store: production runs Temporal on PostgreSQL (compose); the dev server keeps
+ * its state in SQLite behind one connection, a file (`mailroom dev`'s and the tests' choice), or memory.
+ */
+const TEMPORAL_STORES = {
+  wal: {
+    label: 'SQLite file, journal_mode=wal, synchronous=normal (as `mailroom dev` and the tests)',
+    file: true,
+    pragmas: undefined,
+  },
+  rollback: {
+    label: "SQLite file, SQLite's defaults journal_mode=delete, synchronous=full (before 2026-11-26)",
+    file: true,
+    pragmas: { journal_mode: 'delete', synchronous: 'full' },
+  },
+  memory: { label: 'SQLite in memory (start-dev without --db-filename)', file: false, pragmas: undefined },
+} as const;
+const temporalStore = TEMPORAL_STORES[values['temporal-store'] as keyof typeof TEMPORAL_STORES];
+if (!temporalStore)
+  throw new Error(`--temporal-store ${Object.keys(TEMPORAL_STORES).join(', ')}, not ${values['temporal-store']}`);
 
 const TENANT_A = 'noisy-a';
 const TENANT_B = 'quiet-b';
@@ -466,7 +492,8 @@ async function main(): Promise<void> {
     log('starting a headless Temporal dev server (fairness on)…');
     server = await startDevServerOnFreePort({
       cliPath: cli,
-      dbFile: path.join(workDir, 'temporal.sqlite'),
+      dbFile: temporalStore.file ? path.join(workDir, 'temporal.sqlite') : undefined,
+      sqlitePragmas: temporalStore.pragmas,
       logFile: path.join(workDir, 'temporal.log'),
     });
     sink = await startRecordingSink();
@@ -492,7 +519,9 @@ async function main(): Promise<void> {
 
     // 1. B alone.
     log(`phase 1: B alone, ${O.bExports} exports + ${O.bSends} sends, one every ${O.bEveryMs / 1000} s…`);
+    const aloneStore = await probeTemporalStore(server.metricsUrl);
     const alone = await runB(b, sink, t, t.bDrafts.slice(1, 1 + O.bSends));
+    const aloneStoreFigures = await aloneStore.stop();
 
     // 2. B under A's flood.
     log(`phase 2: A floods (${O.aExports} exports, ${O.aSends} sends); waiting until A is at its limits…`);
@@ -516,6 +545,7 @@ async function main(): Promise<void> {
       ],
       system.workerMetricsUrls.map((url, i) => ({ name: `worker ${i + 1}`, url })),
     );
+    const underStore = await probeTemporalStore(server.metricsUrl);
     const phase2From = sink.emails.length;
     const bStarted = Date.now();
     const listing = timeTaskListing(a);
@@ -523,6 +553,7 @@ async function main(): Promise<void> {
     const bEnded = Date.now();
     const taskListMs = await listing.stop();
     const usageLines = await usage.stop();
+    const underStoreFigures = await underStore.stop();
     await sink.poll();
     const aReadyIds = new Set(flood.exportsAccepted.map(messageIdForKey));
     const phase2Emails = sink.emails.slice(phase2From).filter((e) => e.at <= bEnded);
@@ -625,7 +656,8 @@ async function main(): Promise<void> {
       `\n## Fairness benchmark (${new Date().toISOString().slice(0, 10)}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, Node ${process.version}, ${dialect}${values.quick ? ', --quick' : ''})\n`,
     );
     console.log(
-      `Settings: MAILROOM_EMAIL_RATE=${O.rate}, default limits (10 exports, 3 sends open per tenant), ${O.workers} worker process(es), API in its own process.\n` +
+      `Settings: MAILROOM_EMAIL_RATE=${O.rate}, default limits (10 exports, 3 sends open per tenant), ${O.workers} worker process(es), API in its own process; ` +
+        `Temporal dev server's store: ${temporalStore.label} (--temporal-store ${values['temporal-store']}).\n` +
         `A: ${O.aExports} exports of ${O.exportRows.toLocaleString('en')} rows and ${O.aSends} sends of ${O.aSendRecipients.toLocaleString('en')} recipients, ` +
         `each 429 retried after min(Retry-After, ${O.aRetryMs} ms). B: ${O.bExports} exports of 2 rows and ${O.bSends} sends of 2 recipients, ` +
         `one POST every ${O.bEveryMs / 1000} s, interleaved.\n` +
@@ -669,6 +701,8 @@ async function main(): Promise<void> {
         .map((x) => x.toFixed(2))
         .join(' ')} at the end): ${usageLines.join('; ')}.`,
     );
+    console.log(`\nB alone: ${describeStore(aloneStoreFigures)}`);
+    console.log(`\nB under the flood: ${describeStore(underStoreFigures)}`);
     for (const [label, tasks, spans] of [
       ['alone', alone, aloneSpans],
       ['under the flood', under, underSpans],

@@ -17,10 +17,24 @@ export const FAIRNESS_DYNAMIC_CONFIG = [
   'matching.numTaskqueueWritePartitions=1',
 ];
 
+/**
+ * The file store's SQLite settings, unless the caller gives its own. With SQLite's defaults (a rollback
+ * journal, synchronous=full) every write of the server's one connection syncs the disk several times: under
+ * a few hundred workflow steps a second the store queued its operations (their latencies summed 2.5× the
+ * wall time in bench:fairness), tasks waited hundreds of ms in their queues, and some writes missed their
+ * deadline. A write-ahead log synced at checkpoints survives the server's crash (not the machine's loss of
+ * power, which a dev server can afford).
+ */
+export const DEV_SQLITE_PRAGMAS: Readonly<Record<string, string>> = { journal_mode: 'wal', synchronous: 'normal' };
+
 export interface DevServerOptions {
   cliPath: string;
-  /** SQLite file of the server's state; it survives restarts. */
-  dbFile: string;
+  /** SQLite file of the server's state; it survives restarts. Omitted: the state is in memory, gone at exit. */
+  dbFile?: string;
+  /** `PRAGMA name=value` for the file store (the CLI's `--sqlite-pragma`); omitted: DEV_SQLITE_PRAGMAS. */
+  sqlitePragmas?: Record<string, string>;
+  /** Port of the server's Prometheus `/metrics` (persistence latency per operation…); omitted: one the CLI picks. */
+  metricsPort?: number;
   ip?: string;
   port: number;
   /** Web UI port; omit for a headless server. */
@@ -32,6 +46,8 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl?: string;
+  /** The server's Prometheus metrics, when started with a `metricsPort`. */
+  metricsUrl?: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -40,19 +56,15 @@ export interface DevServer {
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const ip = options.ip ?? '127.0.0.1';
   const address = `${ip}:${options.port}`;
-  fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
-  const args = [
-    'server',
-    'start-dev',
-    '--db-filename',
-    options.dbFile,
-    '--ip',
-    ip,
-    '--port',
-    String(options.port),
-    '--log-level',
-    'warn',
-  ];
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(options.port), '--log-level', 'warn'];
+  if (options.dbFile !== undefined) {
+    fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+    for (const [name, value] of Object.entries(options.sqlitePragmas ?? DEV_SQLITE_PRAGMAS)) {
+      args.push('--sqlite-pragma', `${name}=${value}`);
+    }
+  }
+  if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
   if (options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
   for (const name of CUSTOM_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=Keyword`);
@@ -83,6 +95,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return {
     address,
     uiUrl: options.uiPort === undefined ? undefined : `http://${ip}:${options.uiPort}`,
+    metricsUrl: options.metricsPort === undefined ? undefined : `http://${ip}:${options.metricsPort}/metrics`,
     process: child,
     stop,
   };
@@ -105,16 +118,16 @@ export async function freePort(): Promise<number> {
  * and on a busy machine another process can take it first: then it starts again on other ports.
  */
 export async function startDevServerOnFreePort(
-  options: Omit<DevServerOptions, 'port' | 'uiPort'>,
+  options: Omit<DevServerOptions, 'port' | 'uiPort' | 'metricsPort'>,
   attempts = 3,
 ): Promise<DevServer> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startDevServer({ ...options, port: await freePort() });
+      return await startDevServer({ ...options, port: await freePort(), metricsPort: await freePort() });
     } catch (error) {
       const log = fs.existsSync(options.logFile) ? fs.readFileSync(options.logFile, 'utf8') : '';
       if (attempt >= attempts || !log.includes('address already in use')) throw error;
-      fs.rmSync(options.dbFile, { force: true });
+      if (options.dbFile !== undefined) fs.rmSync(options.dbFile, { force: true });
     }
   }
 }
