@@ -18,6 +18,8 @@ import { buildActivityDeps } from '../../src/worker/activity-deps';
 
 export interface ActivityRun {
   ms: number;
+  /** CPU time of the whole child (all its threads, the garbage collector's included) over the same span. */
+  cpuMs: number;
   rows: number;
   bytes: number;
   chunks: number;
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
   let cursor: ExportCursor = { afterContactId: 0, rows: 0, bytes: 0 };
   let chunks = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   for (;;) {
     const result = await env.run<[ChunkInput], ChunkResult, typeof activities.writeStatsCsvChunk>(
       activities.writeStatsCsvChunk,
@@ -60,6 +63,8 @@ async function main(): Promise<void> {
     if (result.finished) break;
   }
   const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const hash = crypto.createHash('sha256');
   let bytes = 0;
@@ -72,6 +77,7 @@ async function main(): Promise<void> {
   await deps.exportFiles.remove(fileKey);
   const run: ActivityRun = {
     ms,
+    cpuMs,
     rows: cursor.rows,
     bytes,
     chunks,

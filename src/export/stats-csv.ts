@@ -51,5 +51,17 @@ export function statsCsvLine(row: StatsRow): string {
   );
 }
 
+/**
+ * The CSV line of a row whose last eight cells SQLite joined with commas (sqlite-joined-rows.ts), newline
+ * included, when no cell needs quotes: then it is statsCsvLine's line. Undefined otherwise (a comma, quote, CR
+ * or LF in any cell, which also changes the count of commas): the caller formats that row's own cells.
+ */
+export function statsCsvLineJoined(email: string, first: string, last: string, rest: string): string | undefined {
+  const line =
+    `${startsFormula(email) ? `'${email}` : email},${startsFormula(first) ? `'${first}` : first},` +
+    `${startsFormula(last) ? `'${last}` : last},${rest}`;
+  return PLAIN_LINE.test(line) ? `${line}\n` : undefined;
+}
+
 /** The header line; no header name needs quotes. */
 export const STATS_HEADER_LINE = `${STATS_HEADER.map(csvCell).join(',')}\n`;

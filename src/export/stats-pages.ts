@@ -5,7 +5,8 @@ import { databaseDriver } from '../db/connect';
 import { readStatsPageRaw, statsCopySql, statsPageEnd } from '../db/queries/delivery-stats';
 import type { Database } from '../db/schema';
 import { postgresFormulaPattern } from './postgres-formula';
-import { statsCsvLine } from './stats-csv';
+import { readJoinedStatsPage } from './sqlite-joined-rows';
+import { statsCsvLine, statsCsvLineJoined } from './stats-csv';
 
 /** A run of CSV rows ready for the file: the grain of writes, hashing and heartbeats. */
 export interface StatsPage {
@@ -49,8 +50,9 @@ export function statsPages(
 const SQLITE_PAGE_BYTES = 1 << 20;
 
 /**
- * Raw prepared statement, rows as arrays, each line (stats-csv.ts) encoded straight into one reused buffer:
- * no string of the whole page, so little for the garbage collector. A page's `csv` is valid until the next
+ * Raw prepared statement, rows as arrays with their last eight cells joined by SQLite (sqlite-joined-rows.ts),
+ * each line (stats-csv.ts) encoded straight into one reused buffer: no string of the whole page, so little for
+ * the garbage collector. A row with a cell that needs quotes is read again cell by cell (readStatsPageRaw). A page's `csv` is valid until the next
  * page is asked for (the caller writes and hashes it first); a page whose lines would overflow the buffer
  * is handed over in parts, each with its own cursor.
  */
@@ -64,12 +66,14 @@ async function* sqlitePages(
   let after = afterContactId;
   for (let remaining = maxRows; remaining > 0;) {
     const limit = Math.min(SQLITE_PAGE_ROWS, remaining);
-    const rows = readStatsPageRaw(sqlite, newsletterId, after, limit);
+    const rows = readJoinedStatsPage(sqlite, newsletterId, after, limit);
     const last = rows.length < limit;
     let bytes = 0;
     let lines = 0;
     for (const row of rows) {
-      const line = statsCsvLine(row);
+      const line =
+        statsCsvLineJoined(row[1], row[2], row[3], row[4]) ??
+        statsCsvLine(readStatsPageRaw(sqlite, newsletterId, row[0] - 1, 1)[0]!);
       // UTF-8 takes at most 3 bytes per UTF-16 unit.
       if (bytes + line.length * 3 > out.length && lines > 0) {
         yield { csv: [out.subarray(0, bytes)], bytes, rows: lines, afterContactId: after, last: false };
