@@ -63,13 +63,25 @@ async function main(): Promise<number> {
         },
       },
     );
-    return await new Promise<number>((resolve) =>
-      child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
+    const code = await new Promise<number>((resolve) =>
+      child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))),
     );
+    if (code !== 0) printServerTrouble(path.join(stateDir, 'temporal.log'));
+    return code;
   } finally {
     await server.stop();
     fs.rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * After a failed run, the dev server's own warnings and errors (its store missing deadlines, tasks it could
+ * not dispatch): a test that waited on the server then shows whether the server was the one stuck.
+ */
+function printServerTrouble(logFile: string): void {
+  const lines = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean) : [];
+  console.log(`test: the Temporal dev server logged ${lines.length} warnings and errors; the last 30:`);
+  for (const line of lines.slice(-30)) console.log(`test:   ${line.slice(0, 600)}`);
 }
 
 main().then(
