@@ -44,13 +44,18 @@ describe('exportNewsletterStats workflow on the dev server', () => {
       (e: unknown) => e,
     );
     assert.ok(error instanceof WorkflowFailedError);
-    const cause = error.cause?.cause;
+    // An activity task's failure comes as ActivityFailure → ApplicationFailure; a local activity's, unwrapped.
+    const cause = error.cause instanceof ApplicationFailure ? error.cause : error.cause?.cause;
     assert.ok(cause instanceof ApplicationFailure);
     assert.equal(cause.type, 'NewsletterNotFound');
     const history = await handle.fetchHistory();
-    const attempts = history
-      .events!.filter((e) => e.activityTaskStartedEventAttributes)
-      .map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    // Activity tasks' attempts, and local activities' (prepareExport is one): their markers' last attempt.
+    const attempts = history.events!.flatMap((e) => {
+      if (e.activityTaskStartedEventAttributes) return [e.activityTaskStartedEventAttributes.attempt];
+      const marker = e.markerRecordedEventAttributes;
+      const data = marker?.markerName === 'core_local_activity' && marker.details?.data?.payloads?.[0]?.data;
+      return data ? [(JSON.parse(Buffer.from(data).toString()) as { attempt: number }).attempt] : [];
+    });
     assert.deepEqual(attempts.slice(0, 1), [1], 'prepareExport ran once');
     assert.ok(!attempts.some((a) => (a ?? 1) > 1), 'nothing was retried');
     const [notification] = await notificationOf(handle.workflowId);

@@ -19,7 +19,7 @@ import {
   progressQuery,
   type Progress,
 } from '../shared/contracts';
-import { EMAIL, LONG, QUICK } from './activity-options';
+import { EMAIL, LONG, QUICK, QUICK_LOCAL } from './activity-options';
 import { completedOutcome, endedOutcome, failureReason } from './failure-reason';
 import { notifyAndCleanUp } from './notify-and-clean-up';
 
@@ -30,6 +30,13 @@ import { notifyAndCleanUp } from './notify-and-clean-up';
  * server's task queues for each, two round trips fewer between the last row and the email.
  */
 const LOCAL_SHORT_STEPS = 'export-local-short-steps';
+
+/**
+ * Runs recorded before it prepared the export (and entered a scheduled run among its owner's tasks) through
+ * activity tasks. Since, those first steps are local activities too: the first chunk is scheduled from the
+ * workflow's first task, one round trip through the server fewer between the POST and the email.
+ */
+const LOCAL_FIRST_STEPS = 'export-local-first-steps';
 
 /** Rows per activity call: the grain of the workflow's progress and of its history. */
 const DEFAULT_CHUNK_ROWS = 500_000;
@@ -51,9 +58,8 @@ export async function exportNewsletterStats(
   const info = workflowInfo();
   const quick = proxyActivities<MainActivities>(QUICK);
   // Decided once, on the run's first activation, so a run never mixes the two paths.
-  const finishing = patched(LOCAL_SHORT_STEPS)
-    ? proxyLocalActivities<MainActivities>({ startToCloseTimeout: QUICK.startToCloseTimeout, retry: QUICK.retry })
-    : quick;
+  const finishing = patched(LOCAL_SHORT_STEPS) ? proxyLocalActivities<MainActivities>(QUICK_LOCAL) : quick;
+  const starting = patched(LOCAL_FIRST_STEPS) ? proxyLocalActivities<MainActivities>(QUICK_LOCAL) : quick;
   // On cancel, wait until the chunk stops writing, so the clean-up below removes a file no one still writes.
   const long = proxyActivities<MainActivities>({
     ...LONG,
@@ -70,14 +76,14 @@ export async function exportNewsletterStats(
   try {
     // A run started by a user schedule enters itself among its owner's tasks (once, not after continue-as-new).
     if (input.scheduleId && !state) {
-      await quick.recordScheduledTask({
+      await starting.recordScheduledTask({
         ...owner,
         taskId: info.workflowId,
         kind: 'export',
         startedAt: info.startTime.toISOString(),
       });
     }
-    prepared ??= await quick.prepareExport({ ...owner, newsletterId: input.newsletterId });
+    prepared ??= await starting.prepareExport({ ...owner, newsletterId: input.newsletterId });
     let cursor: ExportCursor = state?.cursor ?? { afterContactId: 0, rows: 0, bytes: 0 };
     progress = { phase: 'writing', done: cursor.rows, total: prepared.total };
     for (;;) {
