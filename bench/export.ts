@@ -183,7 +183,8 @@ async function main(): Promise<void> {
     if (tsxRun)
       console.log(
         `worker through tsx (\`mailroom dev\`, bin/mailroom.js in a clone), ${tsxRun.rows.toLocaleString('en')} rows: ` +
-          `resting ${tsxRun.workerIdleRssMb.toFixed(0)} MB (just started ${tsxRun.workerStartedRssMb.toFixed(0)} MB), ` +
+          `resting ${tsxRun.workerIdleRssMb.toFixed(0)} MB (1 s after the warm-up ${tsxRun.workerAfterWarmUpRssMb.toFixed(0)}, ` +
+          `just started ${tsxRun.workerStartedRssMb.toFixed(0)} MB), ` +
           `peak ${tsxRun.workerPeakRssMb.toFixed(0)} MB, export adds +${(tsxRun.workerPeakRssMb - tsxRun.workerIdleRssMb).toFixed(0)} MB, ` +
           `POST → email ${(tsxRun.ms / 1000).toFixed(2)} s`,
       );
@@ -195,7 +196,8 @@ async function main(): Promise<void> {
       '\nBaselines run the export query once (same join, filter, order and columns, contact id included) after one unmeasured ' +
         'warm-up run; the activity also neutralises formulas, maps flags to yes/no, hashes and fsyncs its file. "whole − activity" ' +
         'is the whole path minus the activity alone. The whole path runs on a worker that has run one small export first (a running ' +
-        'worker is warm); "resting" is its VmRSS just before the measured POST, "peak" its VmHWM reset just before that POST, ' +
+        'worker is warm); "resting" is its VmRSS just before the measured POST, after the warm-up and a minute idle (V8 gives ' +
+        'back the young generation an export grew only once the process has been idle for a while), "peak" its VmHWM reset just before that POST, ' +
         '"export adds" the difference.',
     );
   } finally {

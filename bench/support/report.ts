@@ -29,6 +29,10 @@ const overhead = (r: SizeResult) => r.path.ms - r.activity.ms;
 /** What the whole path spends outside the CSV writing in that same run: API, Temporal, prepare, publish, email. */
 const orchestration = (r: SizeResult) => r.path.ms - r.path.inWorkerActivityMs;
 export const exportAdds = (r: SizeResult) => r.path.workerPeakRssMb - r.path.workerIdleRssMb;
+const settled = (r: SizeResult) =>
+  r.path.settledAfterMs === undefined
+    ? '(its RSS never fell while idle)'
+    : `(its RSS last fell ${s(r.path.settledAfterMs + 1000)} s after the warm-up)`;
 const baselineName = (dialect: Dialect) => (dialect === 'sqlite' ? 'sqlite3 -csv' : 'psql COPY');
 
 export function markdownTable(results: SizeResult[]): string {
@@ -42,6 +46,7 @@ export function markdownTable(results: SizeResult[]): string {
     'whole path POST → email s',
     'whole − activity s',
     'worker resting RSS MB',
+    'worker 1 s after warm-up MB',
     'worker peak RSS MB',
     'export adds MB',
   ];
@@ -50,7 +55,7 @@ export function markdownTable(results: SizeResult[]): string {
     lines.push(
       `| ${r.rows.toLocaleString('en')} | ${r.dialect} | ${baselineName(r.dialect)} | ${s(r.baseline.ms)} | ${s(r.activity.ms)} | ` +
         `${ratio(r).toFixed(2)}× | ${s(r.path.ms)} | ${s(overhead(r))} | ${mb(r.path.workerIdleRssMb)} | ` +
-        `${mb(r.path.workerPeakRssMb)} | +${mb(exportAdds(r))} |`,
+        `${mb(r.path.workerAfterWarmUpRssMb)} | ${mb(r.path.workerPeakRssMb)} | +${mb(exportAdds(r))} |`,
     );
   }
   return lines.join('\n');
@@ -88,7 +93,8 @@ export function verdicts(results: SizeResult[], pgNote?: string): string[] {
   const resting = results.map((r) => r.path.workerIdleRssMb);
   lines.push(
     `- compiled worker rests ≤ ${TARGETS.restingRssMb} MB: ${verdict(Math.max(...resting) <= TARGETS.restingRssMb)} ` +
-      `(${list(results, (r) => `${r.dialect} ${mb(r.path.workerIdleRssMb)}`)}; just started: ` +
+      `(${list(results, (r) => `${r.dialect} ${mb(r.path.workerIdleRssMb)} ${settled(r)}`)}; 1 s after the warm-up export: ` +
+      `${list(results, (r) => `${r.dialect} ${mb(r.path.workerAfterWarmUpRssMb)}`)}; just started: ` +
       `${list(results, (r) => `${r.dialect} ${mb(r.path.workerStartedRssMb)}`)})`,
   );
   const demo = results.filter((r) => r.rows === 500_000);
@@ -110,7 +116,8 @@ export function details(results: SizeResult[]): string[] {
       `${(r.activity.bytes / 2 ** 20).toFixed(1)} MB (activity, ${r.activity.chunks} chunks, sha256 ${r.activity.sha256.slice(0, 12)}…); ` +
       `POST answered in ${r.path.postMs.toFixed(0)} ms; first (warm-up, ≤1,000-row) export POST → email ${s(r.path.warmUpMs)} s; ` +
       `worker (${r.path.runner}) peak by ${r.path.peakMeasuredBy}, its peak before the measured export (start-up, warm-up) ${mb(r.path.workerStartupPeakMb)} MB; ` +
-      `activity alone: ${mb(r.activity.rssBeforeMb)} MB before its first row, peak ${mb(r.activity.peakRssMb)} MB; in the worker: ` +
+      `activity alone: ${mb(r.activity.rssBeforeMb)} MB before its first row, peak ${mb(r.activity.peakRssMb)} MB, ` +
+      `${s(r.activity.cpuMs)} CPU-s; in the worker: ` +
       Object.entries(r.path.activityMsByType)
         .map(([type, ms]) => `${type} ${ms.toFixed(0)} ms`)
         .join(', ') +
