@@ -29,11 +29,9 @@ async function main(): Promise<number> {
   const cliPath = findTemporalCli((line) => console.log(`test: ${line}`));
   if (!cliPath) throw new Error('no temporal CLI and no Go toolchain to build one');
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-test-temporal-'));
-  const server = await startDevServerOnFreePort({
-    cliPath,
-    dbFile: path.join(stateDir, 'temporal.sqlite'),
-    logFile: path.join(stateDir, 'temporal.log'),
-  });
+  // Its state in memory (the CLI's default): nothing in the suite restarts it, and no test then waits on
+  // the disk under the server's store (a slow sync there delays task dispatch past activity timeouts).
+  const server = await startDevServerOnFreePort({ cliPath, logFile: path.join(stateDir, 'temporal.log') });
   console.log(`test: Temporal dev server at ${server.address}`);
   await buildWeb(); // the task page that the API serves at /app/ (tests of the API read it too)
   const filter = process.argv.slice(2);
