@@ -159,9 +159,9 @@ const SETTLING_STEP_MB = 2;
  * Lets the worker sit idle for IDLE_MS, sampling its RSS each second; returns when it last gave memory back,
  * ms after the wait began (undefined if it never did). An export grows the main isolate's young generation to
  * its maximum (2 × the semi-space), and V8 keeps it, and the garbage of the old generation, until its memory
- * reducer runs once the process is idle. Measured under the unit's settings: two falls of 10–13 MB, one the
- * main heap's (young generation 8 → 0.3 MB, old 34 → 30 MB), the other outside it (the workflow thread's
- * isolate, presumably), each 15–50 s after the export, then RSS stayed within 2–4 MB.
+ * reducer runs once the process is idle. Measured under the unit's settings: two falls of 7–13 MB, one the
+ * main heap's (young generation 8 → 0.3–1 MB, old 34 → 30 MB), the other the workflow thread's isolate's
+ * (`--trace-gc`: its heap 28.6 → 17.6 MB), each 10–60 s after the export, then RSS stayed within 2–4 MB.
  */
 async function settle(pid: number): Promise<number | undefined> {
   const started = performance.now();
