@@ -4,21 +4,24 @@ import type { Logger } from 'pino';
 import { createActivities, createEmailQueueActivities, type ActivityDeps } from '../activities';
 import { observeActivities } from '../observability/activity-interceptor';
 import { installSdkRuntime } from '../observability/sdk-runtime';
-import { emailTaskQueue } from '../shared/contracts';
+import { bulkTaskQueue, emailTaskQueue } from '../shared/contracts';
 import type { Settings } from '../settings';
 import { connectWorker } from '../temporal/connect';
 import { WORKFLOW_BUNDLE_PATH } from './bundle-workflows';
 
+/** Large exports' chunks at once per worker process (see bulkTaskQueue), fewer if the activity slots are. */
+const BULK_ACTIVITY_SLOTS = 2;
+
 export interface RunningWorkers {
-  /** Resolves when both workers have stopped. */
+  /** Resolves when all workers have stopped. */
   done: Promise<void>;
   /** Stops polling and lets running activities heartbeat before they are cancelled. */
   shutdown(): Promise<void>;
 }
 
 /**
- * Two workers on one connection: the main queue (workflows, export and bookkeeping activities) and the
- * `-email` queue, the only one that opens SMTP connections.
+ * Three workers on one connection: the main queue (workflows, export and bookkeeping activities), the
+ * `-email` queue, the only one that opens SMTP connections, and the `-bulk` queue of large exports' chunks.
  */
 export async function runWorkers(settings: Settings, deps: ActivityDeps, logger: Logger): Promise<RunningWorkers> {
   // The SDK's logs and, for a worker serving /metrics, its metrics: before any connection.
@@ -45,7 +48,13 @@ export async function runWorkers(settings: Settings, deps: ActivityDeps, logger:
     taskQueue: emailTaskQueue(settings.taskQueue),
     activities: createEmailQueueActivities(deps),
   });
-  const done = Promise.all([main.run(), email.run()]).then(
+  const bulk = await Worker.create({
+    ...common,
+    taskQueue: bulkTaskQueue(settings.taskQueue),
+    maxConcurrentActivityTaskExecutions: Math.min(BULK_ACTIVITY_SLOTS, settings.workerActivitySlots),
+    activities: createActivities(deps),
+  });
+  const done = Promise.all([main.run(), email.run(), bulk.run()]).then(
     async () => connection.close(),
     async (error) => {
       await connection.close();
@@ -56,7 +65,7 @@ export async function runWorkers(settings: Settings, deps: ActivityDeps, logger:
   return {
     done,
     async shutdown() {
-      for (const worker of [main, email]) if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const worker of [main, email, bulk]) if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },
   };

@@ -11,6 +11,8 @@ import {
 } from '@temporalio/workflow';
 import type { EmailQueueActivities, MainActivities } from '../activities';
 import {
+  BULK_EXPORT_ROWS,
+  bulkTaskQueue,
   emailTaskQueue,
   type ExportCursor,
   type ExportNewsletterStatsInput,
@@ -38,6 +40,12 @@ const LOCAL_SHORT_STEPS = 'export-local-short-steps';
  */
 const LOCAL_FIRST_STEPS = 'export-local-first-steps';
 
+/**
+ * Runs recorded before it wrote every export's chunks on the main task queue. Since, an export of more than
+ * BULK_EXPORT_ROWS rows writes them on the bulk queue, which a worker serves with few slots.
+ */
+const BULK_CHUNKS = 'export-bulk-chunks';
+
 /** Rows per activity call: the grain of the workflow's progress and of its history. */
 const DEFAULT_CHUNK_ROWS = 500_000;
 
@@ -60,11 +68,14 @@ export async function exportNewsletterStats(
   // Decided once, on the run's first activation, so a run never mixes the two paths.
   const finishing = patched(LOCAL_SHORT_STEPS) ? proxyLocalActivities<MainActivities>(QUICK_LOCAL) : quick;
   const starting = patched(LOCAL_FIRST_STEPS) ? proxyLocalActivities<MainActivities>(QUICK_LOCAL) : quick;
+  const bulkChunks = patched(BULK_CHUNKS);
   // On cancel, wait until the chunk stops writing, so the clean-up below removes a file no one still writes.
-  const long = proxyActivities<MainActivities>({
-    ...LONG,
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  });
+  const chunkWriter = (taskQueue?: string) =>
+    proxyActivities<MainActivities>({
+      ...LONG,
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      ...(taskQueue && { taskQueue }),
+    });
   const email = proxyActivities<EmailQueueActivities>({ ...EMAIL, taskQueue: emailTaskQueue(info.taskQueue) });
   const owner = { tenantId: input.tenantId, userId: input.userId };
 
@@ -86,6 +97,9 @@ export async function exportNewsletterStats(
     prepared ??= await starting.prepareExport({ ...owner, newsletterId: input.newsletterId });
     let cursor: ExportCursor = state?.cursor ?? { afterContactId: 0, rows: 0, bytes: 0 };
     progress = { phase: 'writing', done: cursor.rows, total: prepared.total };
+    const long = chunkWriter(
+      bulkChunks && prepared.total > BULK_EXPORT_ROWS ? bulkTaskQueue(info.taskQueue) : undefined,
+    );
     for (;;) {
       const chunk = await long.writeStatsCsvChunk({
         fileKey: prepared.fileKey,

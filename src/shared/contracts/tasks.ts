@@ -5,6 +5,13 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 export const DEFAULT_TASK_QUEUE = 'mailroom';
 /** Activities that open SMTP connections run on `${taskQueue}-email`, so their rate can be bounded apart. */
 export const emailTaskQueue = (taskQueue: string): string => `${taskQueue}-email`;
+/**
+ * Large exports write their chunks on `${taskQueue}-bulk`, served by few slots per worker: one tenant's big
+ * files cannot fill the worker while another tenant's small task waits for its turn on the event loop.
+ */
+export const bulkTaskQueue = (taskQueue: string): string => `${taskQueue}-bulk`;
+/** Exports of more rows than this write on the bulk queue. */
+export const BULK_EXPORT_ROWS = 1_000;
 
 export const TenantIdKey = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
 export const UserIdKey = defineSearchAttributeKey('UserId', SearchAttributeType.KEYWORD);
