@@ -1,7 +1,7 @@
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { builtinSchedules } from '../schedules/builtin';
-import { CUSTOM_SEARCH_ATTRIBUTES, emailTaskQueue } from '../shared/contracts';
+import { bulkTaskQueue, CUSTOM_SEARCH_ATTRIBUTES, emailTaskQueue } from '../shared/contracts';
 import type { Settings } from '../settings';
 import { FAIRNESS_DYNAMIC_CONFIG } from '../temporal/dev-server';
 import { fail, guarded, pass, type CheckResult } from './check';
@@ -149,6 +149,7 @@ function checkPollers(connection: Connection, settings: Settings): Promise<Check
     { name: settings.taskQueue, type: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, label: 'workflows' },
     { name: settings.taskQueue, type: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY, label: 'activities' },
     { name: emailTaskQueue(settings.taskQueue), type: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY, label: 'activities' },
+    { name: bulkTaskQueue(settings.taskQueue), type: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY, label: 'activities' },
   ];
   const fix = 'start a worker: `mailroom worker` (compose: docker compose up -d worker)';
   return guarded('workers polling', fix, async () => {
@@ -170,7 +171,7 @@ function checkPollers(connection: Connection, settings: Settings): Promise<Check
     return idle.length === 0
       ? pass(
           'workers polling',
-          `${workers} worker${workers === 1 ? '' : 's'} on ${settings.taskQueue} and ${emailTaskQueue(settings.taskQueue)}`,
+          `${workers} worker${workers === 1 ? '' : 's'} on ${[...new Set(queues.map((queue) => queue.name))].join(', ')}`,
         )
       : fail('workers polling', `no worker polls ${idle.join(', ')}`, fix);
   });
