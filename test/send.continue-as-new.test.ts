@@ -51,9 +51,13 @@ for (const dialect of DIALECTS) {
         'the counts carried across runs add up',
       );
 
-      const runs: string[] = [];
-      for await (const run of sys.temporal.workflow.list({ query: `WorkflowId = "${taskId}"` }))
-        runs.push(run.status.name);
+      // Visibility is eventually consistent: read once it lists the last run closed.
+      const runs = await waitUntil('every run of the send listed closed', async () => {
+        const listed: string[] = [];
+        for await (const run of sys.temporal.workflow.list({ query: `WorkflowId = "${taskId}"` }))
+          listed.push(run.status.name ?? 'UNKNOWN');
+        return listed.includes('COMPLETED') && !listed.includes('RUNNING') && listed;
+      });
       assert.ok(runs.length >= 4, `${RECIPIENTS / 40} batches at one per run make at least 4 runs, saw ${runs.length}`);
       assert.equal(runs.filter((status) => status === 'CONTINUED_AS_NEW').length, runs.length - 1, runs.join(', '));
 

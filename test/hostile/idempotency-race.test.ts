@@ -8,6 +8,7 @@ import { createAudience } from '../support/contacts';
 import { DIALECTS } from '../support/databases';
 import { apiClient } from '../support/http';
 import { startTestSystem, type TestSystem } from '../support/system';
+import { waitUntil } from '../support/wait';
 
 const PAIRS = 20;
 
@@ -17,12 +18,14 @@ for (const dialect of DIALECTS) {
     let sys: TestSystem;
     let client: ReturnType<typeof apiClient>;
     let newsletters: [number, number];
-    const workflows = async (kind: string) => {
-      let n = 0;
-      for await (const _ of sys.temporal.workflow.list({ query: `TenantId = "${tenant}" AND TaskKind = "${kind}"` }))
-        n++;
-      return n;
-    };
+    /** The tenant's workflows of a kind, once visibility (eventually consistent) lists at least `atLeast`. */
+    const workflows = (kind: string, atLeast: number) =>
+      waitUntil(`${atLeast} ${kind} workflows listed`, async () => {
+        let n = 0;
+        for await (const _ of sys.temporal.workflow.list({ query: `TenantId = "${tenant}" AND TaskKind = "${kind}"` }))
+          n++;
+        return n >= atLeast && n;
+      });
 
     before(async () => {
       sys = await startTestSystem({ dialect, worker: false });
@@ -48,7 +51,7 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(statuses, i % 2 === 0 ? [202, 422] : [200, 202], `pair ${i}: ${answers.map((a) => a.text)}`);
         if (i % 2 === 1) assert.equal(answers[0]!.body.taskId, answers[1]!.body.taskId, 'the same task for both');
       }
-      assert.equal(await workflows('export'), PAIRS, 'exactly one workflow per key');
+      assert.equal(await workflows('export', PAIRS), PAIRS, 'exactly one workflow per key');
     });
 
     it('imports: the refused upload is removed and never imported', async () => {
@@ -61,7 +64,7 @@ for (const dialect of DIALECTS) {
         );
         assert.deepEqual(answers.map((a) => a.status).sort(), [202, 422], answers.map((a) => a.text).join(' | '));
       }
-      assert.equal(await workflows('import'), PAIRS / 2);
+      assert.equal(await workflows('import', PAIRS / 2), PAIRS / 2, 'exactly one workflow per key');
       const kept = fs.readdirSync(path.join(sys.settings.dataDir, 'imports', tenant));
       assert.equal(kept.length, PAIRS / 2, `only the started imports' files are kept: ${kept.join(', ')}`);
     });
