@@ -52,7 +52,7 @@ export function statsCsvLine(row: StatsRow): string {
 }
 
 /**
- * The CSV line of a row whose last eight cells SQLite joined with commas (sqlite-joined-rows.ts), newline
+ * The CSV line of a row whose last eight cells SQLite joined with commas (readJoinedStatsPage), newline
  * included, when no cell needs quotes: then it is statsCsvLine's line. Undefined otherwise (a comma, quote, CR
  * or LF in any cell, which also changes the count of commas): the caller formats that row's own cells.
  */

@@ -2,10 +2,9 @@ import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { databaseDriver } from '../db/connect';
-import { readStatsPageRaw, statsCopySql, statsPageEnd } from '../db/queries/delivery-stats';
+import { readJoinedStatsPage, readStatsPageRaw, statsCopySql, statsPageEnd } from '../db/queries/delivery-stats';
 import type { Database } from '../db/schema';
 import { postgresFormulaPattern } from './postgres-formula';
-import { readJoinedStatsPage } from './sqlite-joined-rows';
 import { statsCsvLine, statsCsvLineJoined } from './stats-csv';
 
 /** A run of CSV rows ready for the file: the grain of writes, hashing and heartbeats. */
@@ -50,11 +49,11 @@ export function statsPages(
 const SQLITE_PAGE_BYTES = 1 << 20;
 
 /**
- * Raw prepared statement, rows as arrays with their last eight cells joined by SQLite (sqlite-joined-rows.ts),
- * each line (stats-csv.ts) encoded straight into one reused buffer: no string of the whole page, so little for
- * the garbage collector. A row with a cell that needs quotes is read again cell by cell (readStatsPageRaw). A page's `csv` is valid until the next
- * page is asked for (the caller writes and hashes it first); a page whose lines would overflow the buffer
- * is handed over in parts, each with its own cursor.
+ * Raw prepared statement, rows as arrays with their last eight cells joined by SQLite (readJoinedStatsPage),
+ * each line (stats-csv.ts) encoded straight into one reused buffer: no string of the whole page, so little
+ * for the garbage collector. A row with a cell that needs quotes is read again cell by cell
+ * (readStatsPageRaw). A page's `csv` is valid until the next page is asked for (the caller writes and hashes
+ * it first); a page whose lines would overflow the buffer is handed over in parts, each with its own cursor.
  */
 async function* sqlitePages(
   sqlite: SQLite.Database,

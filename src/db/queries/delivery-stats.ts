@@ -94,31 +94,71 @@ export async function readDeliveryStatsPage(
   ]);
 }
 
-const STATS_SELECT =
-  'select d.contact_id, c.email, c.first_name, c.last_name, d.status, d.sent_at, d.opens, d.first_opened_at, ' +
-  'd.clicks, d.first_clicked_at, d.bounced, d.unsubscribed from deliveries as d inner join contacts as c on c.id = d.contact_id';
+/** The export's join; its keyset pages below and its COPY pages (statsCopySql) read the same rows. */
+const STATS_FROM = 'from deliveries as d inner join contacts as c on c.id = d.contact_id';
+/** One keyset page on SQLite: newsletter id, the cursor (twice), limit. */
+const SQLITE_PAGE = 'where d.newsletter_id = ? and d.contact_id > ? and c.id > ? order by d.contact_id limit ?';
 
-const sqlitePages = new WeakMap<SQLite.Database, SQLite.Statement<unknown[], StatsRow>>();
+/** Prepared once per SQLite handle, rows as arrays: the export's hot loop builds no objects. */
+function rawStatement<Row>(
+  statements: WeakMap<SQLite.Database, SQLite.Statement<unknown[], Row>>,
+  sqlite: SQLite.Database,
+  query: string,
+): SQLite.Statement<unknown[], Row> {
+  let statement = statements.get(sqlite);
+  if (!statement) {
+    statement = sqlite.prepare<unknown[], Row>(query).raw(true);
+    statements.set(sqlite, statement);
+  }
+  return statement;
+}
 
-/**
- * readDeliveryStatsPage on SQLite's own handle: one prepared statement per connection, rows as arrays
- * (no objects, no query builder), for the export's hot loop.
- */
+const statsPages = new WeakMap<SQLite.Database, SQLite.Statement<unknown[], StatsRow>>();
+
+/** readDeliveryStatsPage on SQLite's own handle: no query builder, for the export's hot loop. */
 export function readStatsPageRaw(
   sqlite: SQLite.Database,
   newsletterId: number,
   afterContactId: number,
   limit: number,
 ): StatsRow[] {
-  let statement = sqlitePages.get(sqlite);
-  if (!statement) {
-    statement = sqlite
-      .prepare<unknown[], StatsRow>(
-        `${STATS_SELECT} where d.newsletter_id = ? and d.contact_id > ? and c.id > ? order by d.contact_id limit ?`,
-      )
-      .raw(true);
-    sqlitePages.set(sqlite, statement);
-  }
+  const statement = rawStatement(
+    statsPages,
+    sqlite,
+    `select d.contact_id, c.email, c.first_name, c.last_name, d.status, d.sent_at, d.opens, d.first_opened_at, ` +
+      `d.clicks, d.first_clicked_at, d.bounced, d.unsubscribed ${STATS_FROM} ${SQLITE_PAGE}`,
+  );
+  return statement.all(newsletterId, afterContactId, afterContactId, limit);
+}
+
+/** A row of the export's query with its last eight cells joined by SQLite: contact id, email, first, last, rest. */
+export type JoinedStatsRow = [contactId: number, email: string, firstName: string, lastName: string, rest: string];
+
+/**
+ * Status, sent at, opens, first opened at, clicks, first clicked at, bounced, unsubscribed, joined with
+ * commas as the line writes them (null as nothing, flags as yes/no). One string instead of eight values:
+ * building the JavaScript values of a row costs more than SQLite's concatenation, and fewer short-lived
+ * values keep the young generation's collections cheap (the worker runs with a 4 MB semi-space).
+ */
+const JOINED_REST =
+  "d.status || ',' || coalesce(d.sent_at, '') || ',' || d.opens || ',' || coalesce(d.first_opened_at, '') || ',' || " +
+  "d.clicks || ',' || coalesce(d.first_clicked_at, '') || ',' || " +
+  "(case when d.bounced then 'yes' else 'no' end) || ',' || (case when d.unsubscribed then 'yes' else 'no' end)";
+
+const joinedPages = new WeakMap<SQLite.Database, SQLite.Statement<unknown[], JoinedStatsRow>>();
+
+/** readStatsPageRaw's page with each row's last eight cells joined (JOINED_REST). */
+export function readJoinedStatsPage(
+  sqlite: SQLite.Database,
+  newsletterId: number,
+  afterContactId: number,
+  limit: number,
+): JoinedStatsRow[] {
+  const statement = rawStatement(
+    joinedPages,
+    sqlite,
+    `select d.contact_id, c.email, c.first_name, c.last_name, ${JOINED_REST} ${STATS_FROM} ${SQLITE_PAGE}`,
+  );
   return statement.all(newsletterId, afterContactId, afterContactId, limit);
 }
 
@@ -166,7 +206,7 @@ export function statsCopySql(
     `copy (select ${text('c.email')}, ${text('c.first_name')}, ${text('c.last_name')}, nullif(d.status, ''), ` +
     `nullif(d.sent_at, ''), d.opens, nullif(d.first_opened_at, ''), d.clicks, nullif(d.first_clicked_at, ''), ` +
     `case when d.bounced <> 0 then 'yes' else 'no' end, case when d.unsubscribed <> 0 then 'yes' else 'no' end ` +
-    `from deliveries as d inner join contacts as c on c.id = d.contact_id ` +
+    `${STATS_FROM} ` +
     `where d.newsletter_id = ${integer(newsletterId)} and d.contact_id > ${after} and c.id > ${after}${bound} ` +
     `order by d.contact_id) to stdout with (format csv)`
   );
