@@ -111,6 +111,19 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
         };
 
         /**
+         * Holds the end of a message whose mark committed late for its slot (a stalled write commits several
+         * marks at once) until a later slot, as a lane late for its slot waits for the next: released at once,
+         * those messages would reach the server together, above the rate.
+         */
+        const endOnSlot = async (at: number) => {
+          const late = Date.now() - at;
+          if (signal.aborted || late <= LATE_MS || late > MAX_SKIPPED_SLOTS * slots.intervalMs()) return;
+          slots.giveUp();
+          const later = await slots.take(signal).catch(() => undefined);
+          if (later !== undefined) await sleepUntil(later, signal);
+        };
+
+        /**
          * One connection's worth of work: take the next delivery's slot, then a connection (granted in slot
          * order across every batch of this worker), mark it, send it, record it; repeat. A connection is
          * held only while it is used: a lane hands it back when its next slot is later, before it reserves
@@ -157,7 +170,11 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
               const sending = composed.then((email) =>
                 mailer.sendComposed(
                   email,
-                  marking.then((m) => m === 'marked'),
+                  marking.then(async (m) => {
+                    if (m !== 'marked') return false;
+                    await endOnSlot(at);
+                    return true;
+                  }),
                 ),
               );
               sending.catch(() => undefined); // Read below, or withdrawn.
