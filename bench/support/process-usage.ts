@@ -8,7 +8,7 @@ import fs from 'node:fs';
 const TICKS_PER_SECOND = 100;
 
 /** utime + stime of a process, seconds; NaN where /proc is not there. */
-function cpuSeconds(pid: number | undefined): number {
+export function cpuSeconds(pid: number | undefined): number {
   try {
     const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;

@@ -121,6 +121,6 @@ export function details(results: SizeResult[]): string[] {
       Object.entries(r.path.activityMsByType)
         .map(([type, ms]) => `${type} ${ms.toFixed(0)} ms`)
         .join(', ') +
-      `, activities queued ${r.path.queuedMs.toFixed(0)} ms in all`,
+      `, activities queued ${r.path.queuedMs.toFixed(0)} ms in all, ${s(r.path.workerCpuMs)} CPU-s of the worker process`,
   );
 }

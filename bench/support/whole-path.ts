@@ -8,6 +8,7 @@ import { issueApiKey } from '../../src/db/queries/users';
 import { DEMO_TENANT } from '../../src/db/seed';
 import { freePort } from '../../test/support/ports';
 import type { BenchDatabase } from './bench-databases';
+import { cpuSeconds } from './process-usage';
 import { readRss, resetPeakRss, sampleRss, startProcess, waitForHttp, type Started } from './processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -39,6 +40,8 @@ export interface WholePathRun {
   inWorkerActivityMs: number;
   /** The same, for every activity type of the workflow. */
   activityMsByType: Record<string, number>;
+  /** The worker process's CPU time (all its threads) from the POST to the email: against the activity alone's. */
+  workerCpuMs: number;
   /** Sum of the activities' waits in their task queue (scheduled → started). */
   queuedMs: number;
   chunks: number;
@@ -117,7 +120,9 @@ export async function runWholePath(
     const hwmReset = resetPeakRss(pid);
     // Sampling competes for the CPU with what it measures: only when the kernel's peak cannot be reset.
     const sampler = hwmReset ? undefined : sampleRss(pid);
+    const cpuBefore = cpuSeconds(pid);
     const { ms, postMs, taskId } = await exportOnce(db.newsletterId);
+    const workerCpuMs = (cpuSeconds(pid) - cpuBefore) * 1000;
     const sampledPeak = sampler?.stop() ?? NaN;
     const workerPeakRssMb = hwmReset ? readRss(pid).peakMb : sampledPeak;
 
@@ -128,6 +133,7 @@ export async function runWholePath(
       ms,
       postMs,
       inWorkerActivityMs: byType.writeStatsCsvChunk ?? NaN,
+      workerCpuMs,
       activityMsByType: byType,
       queuedMs,
       chunks,
