@@ -111,13 +111,22 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
         };
 
         /**
+         * Whether a message whose slot was `at` must take a later one: sent now, after a stall or on a busy
+         * worker, it would crowd the slots after it above the rate. Not when it is hopelessly behind (more than
+         * MAX_SKIPPED_SLOTS slots): then it is not the rate that holds it back.
+         */
+        const missedSlot = (at: number) => {
+          const late = Date.now() - at;
+          return !signal.aborted && late > LATE_MS && late <= MAX_SKIPPED_SLOTS * slots.intervalMs();
+        };
+
+        /**
          * Holds the end of a message whose mark committed late for its slot (a stalled write commits several
          * marks at once) until a later slot, as a lane late for its slot waits for the next: released at once,
          * those messages would reach the server together, above the rate.
          */
         const endOnSlot = async (at: number) => {
-          const late = Date.now() - at;
-          if (signal.aborted || late <= LATE_MS || late > MAX_SKIPPED_SLOTS * slots.intervalMs()) return;
+          if (!missedSlot(at)) return;
           slots.giveUp();
           const later = await slots.take(signal).catch(() => undefined);
           if (later !== undefined) await sleepUntil(later, signal);
@@ -153,11 +162,7 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
                   await connections.acquire(signal, at, ledger);
                   holding = true;
                 }
-                const late = Date.now() - at;
-                // Hopelessly behind (more than MAX_SKIPPED_SLOTS slots): it is not the rate that holds it back.
-                if (signal.aborted || late <= LATE_MS || late > MAX_SKIPPED_SLOTS * slots.intervalMs()) break;
-                // Late for its slot (a stall, a busy worker): sending now would crowd the slots after it above
-                // the rate. The next slot instead.
+                if (!missedSlot(at)) break;
                 slots.giveUp();
                 if (slots.mustReserve()) await handBack();
                 at = await slots.take(signal);

@@ -34,6 +34,8 @@ export async function runWorkers(settings: Settings, deps: ActivityDeps, logger:
     maxConcurrentActivityTaskExecutions: settings.workerActivitySlots,
     interceptors: observeActivities(deps, logger),
   } as const;
+  // The bulk queue serves the same activities as the main queue (it is only asked for export chunks).
+  const mainActivities = createActivities(deps);
   const main = await Worker.create({
     ...common,
     taskQueue: settings.taskQueue,
@@ -41,7 +43,7 @@ export async function runWorkers(settings: Settings, deps: ActivityDeps, logger:
     ...(__filename.endsWith('.js') && fs.existsSync(WORKFLOW_BUNDLE_PATH)
       ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities(deps),
+    activities: mainActivities,
   });
   const email = await Worker.create({
     ...common,
@@ -52,7 +54,7 @@ export async function runWorkers(settings: Settings, deps: ActivityDeps, logger:
     ...common,
     taskQueue: bulkTaskQueue(settings.taskQueue),
     maxConcurrentActivityTaskExecutions: Math.min(BULK_ACTIVITY_SLOTS, settings.workerActivitySlots),
-    activities: createActivities(deps),
+    activities: mainActivities,
   });
   const done = Promise.all([main.run(), email.run(), bulk.run()]).then(
     async () => connection.close(),
