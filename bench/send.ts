@@ -130,7 +130,7 @@ async function main() {
         `${N}`,
         `${(unlimited.ms / 1000).toFixed(2)} s`,
         `${workflowRate.toFixed(0)}/s`,
-        `${((workflowRate / rawRate) * 100).toFixed(0)}% of raw (target ≥ 70%); worker CPU ${(unlimited.workerCpuMs / N).toFixed(2)} ms/email`,
+        `${((workflowRate / rawRate) * 100).toFixed(0)}% of raw (target ≥ 70%); worker CPU ${(unlimited.workerCpuMs / N).toFixed(2)} ms/email; first email after ${(unlimited.firstEmailMs / 1000).toFixed(2)} s, then ${(((N - 1) * 1000) / (unlimited.arrivals.last - unlimited.arrivals.first)).toFixed(0)}/s`,
       ],
       [
         `rate limit ${RATE}/s, 2 workers`,
@@ -204,7 +204,8 @@ async function runSend(
     const ms = Date.now() - started;
     const workerCpuMs = processes.reduce((sum, worker, i) => sum + cpuMs(worker.child.pid!) - cpuBefore[i]!, 0);
     await client.waitForTask(response.body.taskId, 120_000);
-    return { ms, workerCpuMs, arrivals: await sink.arrivals(run) };
+    const arrivals = await sink.arrivals(run);
+    return { ms, workerCpuMs, arrivals, firstEmailMs: arrivals.first - started };
   } finally {
     for (const worker of processes) await worker.kill('SIGTERM');
     await sys.stop();

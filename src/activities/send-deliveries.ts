@@ -12,7 +12,7 @@ import {
 } from '../db/queries/sends';
 import { isVerifiedAddress } from '../db/queries/tenant-senders';
 import type { Database } from '../db/schema';
-import type { Mailer, OutgoingEmail } from '../mail/mailer';
+import type { ComposedEmail, Mailer, OutgoingEmail } from '../mail/mailer';
 import { personalise } from '../mail/personalise';
 import { parseMailbox } from '../mail/sender-address';
 import {
@@ -100,13 +100,29 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
         const ledger = new DeliveryLedger(database, batch.newsletterId, domain);
         const trouble: { transient?: string; connection?: string } = {};
         const stopped = () => signal.aborted || trouble.connection !== undefined;
-        let next = 0;
-        /** The batch's next delivery, its message already being built: the CPU work overlaps the waits. */
-        const claim = () => {
-          const delivery = toSend[next++];
-          if (!delivery) return undefined;
+        const laneCount = Math.min(connections.size, toSend.length);
+        /**
+         * Messages are composed (in the mailer's thread) this far ahead of the lanes, two per lane: each
+         * lane finds its next message built when its connection is free.
+         */
+        const ahead = 2 * laneCount;
+        const composing: Array<Promise<ComposedEmail> | undefined> = [];
+        const compose = (i: number) => {
+          const delivery = toSend[i];
+          if (!delivery || composing[i]) return;
           const composed = mailer.compose(emailOf(newsletter, delivery, settings, batch.tenantId));
           composed.catch(() => undefined); // Read (and its failure recorded) when the delivery's turn comes.
+          composing[i] = composed;
+        };
+        let next = 0;
+        /** The batch's next delivery, its message already built or being built. */
+        const claim = () => {
+          const i = next++;
+          const delivery = toSend[i];
+          if (!delivery) return undefined;
+          for (let j = i; j <= i + ahead; j++) compose(j);
+          const composed = composing[i]!;
+          composing[i] = undefined;
           return { delivery, composed };
         };
 
@@ -218,7 +234,7 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
             }
           }
         };
-        const lanes = Array.from({ length: Math.min(connections.size, toSend.length) }, lane);
+        const lanes = Array.from({ length: laneCount }, lane);
         const settled = await Promise.allSettled(lanes);
         await ledger.commit();
         const crashed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import { Piscina } from 'piscina';
 import type { Settings } from '../settings';
+import { composeMessage, type ComposeRequest, type ComposeResult } from './compose-thread';
 
 export interface OutgoingEmail {
   to: string;
@@ -36,7 +37,10 @@ export interface Mailer {
    */
   readonly connections: number;
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
-  /** Builds the message (the CPU part of a send), so it can be done while waiting for something else. */
+  /**
+   * Builds the message (the CPU part of a send), over SMTP in a worker thread: a campaign's messages are
+   * composed ahead of their sends while this thread drives the connections.
+   */
   compose(email: OutgoingEmail): Promise<ComposedEmail>;
   /**
    * Sends a message `compose` built; exactly what `send` of the same email sends. With `release`, the SMTP
@@ -75,19 +79,23 @@ export function createMailer(
 ): Mailer {
   // The envelope is set, never derived from the headers: bounces come to the service, and a tenant's
   // text can neither name the envelope sender nor add a recipient.
-  const message = (email: OutgoingEmail) => ({
+  const message = (email: OutgoingEmail): ComposeRequest => ({
     ...email,
     from: email.from ?? settings.mailFrom,
     envelope: { from: settings.bounceAddress, to: email.to },
   });
-  // What nodemailer's send builds from these options (no X-Mailer, priority, list or DKIM options are
-  // used), without the rest of its send pipeline: the pool then streams the bytes as they are.
-  const compose = async (email: OutgoingEmail): Promise<ComposedEmail> => {
-    const node = new MailComposer(message(email)).compile();
-    const envelope = node.getEnvelope();
-    return { envelope: { from: envelope.from, to: envelope.to }, raw: await node.build(), messageId: email.messageId };
-  };
   if (settings.smtpUrl) {
+    // What nodemailer's send builds from these options (no X-Mailer, priority, list or DKIM options are
+    // used), without the rest of its send pipeline: the pool then streams the bytes as they are.
+    const composed = (email: OutgoingEmail, built: ComposeResult): ComposedEmail => ({
+      envelope: built.envelope,
+      raw: Buffer.from(built.raw.buffer, built.raw.byteOffset, built.raw.byteLength),
+      messageId: email.messageId,
+    });
+    const composeHere = async (email: OutgoingEmail) => composed(email, await composeMessage(message(email)));
+    const threads = composePool();
+    const compose = async (email: OutgoingEmail) =>
+      composed(email, (await threads.get().run(message(email))) as ComposeResult);
     const transport = nodemailer.createTransport({
       url: settings.smtpUrl,
       pool: true,
@@ -100,7 +108,7 @@ export function createMailer(
       socketTimeout: 60_000,
     } as SMTPPool.Options);
     // Compose one message at start: the first real send then loads no code, so it leaves on its slot.
-    void compose({
+    void composeHere({
       to: settings.mailFrom,
       subject: 'warm-up',
       text: 'x',
@@ -134,10 +142,14 @@ export function createMailer(
     };
     return {
       connections: settings.smtpPoolSize,
-      send: async (email) => sendComposed(await compose(email)),
+      // One message (a link, a summary) is composed here: a thread would cost more than it saves.
+      send: async (email) => sendComposed(await composeHere(email)),
       compose,
       sendComposed,
-      close: () => transport.close(),
+      close: () => {
+        transport.close();
+        threads.close();
+      },
     };
   }
   const outbox = path.join(settings.dataDir, 'outbox');
@@ -169,5 +181,34 @@ export function createMailer(
       return writeFile(email);
     },
     close: () => transport.close(),
+  };
+}
+
+/**
+ * One composing thread, started at a batch's first message and ended after a few idle seconds, so an idle
+ * worker holds no second V8 heap. Run from the TypeScript sources, the thread loads them through tsx too.
+ */
+function composePool() {
+  let pool: Piscina | undefined;
+  return {
+    get(): Piscina {
+      const filename = path.join(__dirname, `compose-thread${path.extname(__filename)}`);
+      const execArgv = filename.endsWith('.ts') && !process.execArgv.includes('tsx') ? ['--import', 'tsx'] : [];
+      pool ??= new Piscina({
+        filename,
+        minThreads: 0,
+        maxThreads: 1,
+        idleTimeout: 5_000,
+        // Every queued message is handed to the thread at once: one at a time, each would wait for a turn
+        // of this thread's busy event loop to be dispatched, and the lanes for their messages.
+        concurrentTasksPerWorker: 64,
+        execArgv: [...process.execArgv, ...execArgv],
+      });
+      return pool;
+    },
+    close(): void {
+      void pool?.destroy();
+      pool = undefined;
+    },
   };
 }
