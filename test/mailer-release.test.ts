@@ -33,13 +33,15 @@ describe('mailer: a message held until its release', () => {
   });
 
   const composed = (n: number) =>
-    mailer.compose({
-      to: `r${n}@example.test`,
-      subject: `m${n}`,
-      text: 't',
-      html: '<p>t</p>',
-      messageId: `<m${n}@mailroom.test>`,
-    });
+    mailer.compose([
+      {
+        to: `r${n}@example.test`,
+        subject: `m${n}`,
+        text: 't',
+        html: '<p>t</p>',
+        messageId: `<m${n}@mailroom.test>`,
+      },
+    ])[0]!;
   const receivedIds = () => sink.received.map((r) => r.mail.messageId);
   const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 

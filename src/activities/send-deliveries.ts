@@ -102,17 +102,25 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
         const stopped = () => signal.aborted || trouble.connection !== undefined;
         const laneCount = Math.min(connections.size, toSend.length);
         /**
-         * Messages are composed (in the mailer's thread) this far ahead of the lanes, two per lane: each
-         * lane finds its next message built when its connection is free.
+         * Messages are composed (in the mailer's thread) a chunk of two per lane at a time, one chunk ahead of
+         * the lanes: each lane finds its next message built when its connection is free, and the thread is
+         * woken once per chunk rather than once per message.
          */
-        const ahead = 2 * laneCount;
+        const chunk = 2 * laneCount;
         const composing: Array<Promise<ComposedEmail> | undefined> = [];
-        const compose = (i: number) => {
-          const delivery = toSend[i];
-          if (!delivery || composing[i]) return;
-          const composed = mailer.compose(emailOf(newsletter, delivery, settings, batch.tenantId));
-          composed.catch(() => undefined); // Read (and its failure recorded) when the delivery's turn comes.
-          composing[i] = composed;
+        let composedUpTo = 0;
+        const composeThrough = (i: number) => {
+          while (composedUpTo <= i && composedUpTo < toSend.length) {
+            const start = composedUpTo;
+            composedUpTo = Math.min(start + chunk, toSend.length);
+            const emails = toSend
+              .slice(start, composedUpTo)
+              .map((d) => emailOf(newsletter, d, settings, batch.tenantId));
+            mailer.compose(emails).forEach((composed, k) => {
+              composed.catch(() => undefined); // Read (and its failure recorded) when the delivery's turn comes.
+              composing[start + k] = composed;
+            });
+          }
         };
         let next = 0;
         /** The batch's next delivery, its message already built or being built. */
@@ -120,7 +128,7 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
           const i = next++;
           const delivery = toSend[i];
           if (!delivery) return undefined;
-          for (let j = i; j <= i + ahead; j++) compose(j);
+          composeThrough(i + chunk);
           const composed = composing[i]!;
           composing[i] = undefined;
           return { delivery, composed };

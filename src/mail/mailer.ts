@@ -38,10 +38,11 @@ export interface Mailer {
   readonly connections: number;
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
   /**
-   * Builds the message (the CPU part of a send), over SMTP in a worker thread: a campaign's messages are
-   * composed ahead of their sends while this thread drives the connections.
+   * Builds the messages (the CPU part of a send), over SMTP together in a worker thread: a campaign's
+   * messages are composed ahead of their sends while this thread drives the connections. One promise per
+   * email.
    */
-  compose(email: OutgoingEmail): Promise<ComposedEmail>;
+  compose(emails: OutgoingEmail[]): Array<Promise<ComposedEmail>>;
   /**
    * Sends a message `compose` built; exactly what `send` of the same email sends. With `release`, the SMTP
    * transaction starts at once but the message's end is held until `release` resolves: the server cannot
@@ -94,8 +95,14 @@ export function createMailer(
     });
     const composeHere = async (email: OutgoingEmail) => composed(email, await composeMessage(message(email)));
     const threads = composePool();
-    const compose = async (email: OutgoingEmail) =>
-      composed(email, (await threads.get().run(message(email))) as ComposeResult);
+    const compose = (emails: OutgoingEmail[]) => {
+      const built = threads.get().run(emails.map(message)) as Promise<Array<ComposeResult | { error: string }>>;
+      return emails.map(async (email, i) => {
+        const result = (await built)[i]!;
+        if ('error' in result) throw new Error(result.error);
+        return composed(email, result);
+      });
+    };
     const transport = nodemailer.createTransport({
       url: settings.smtpUrl,
       pool: true,
@@ -175,7 +182,7 @@ export function createMailer(
   return {
     connections: settings.smtpPoolSize,
     send: async (email) => writeFile(await composeFile(email)),
-    compose: composeFile,
+    compose: (emails) => emails.map(composeFile),
     sendComposed: async (email, release) => {
       if (release && !(await release.catch(() => false))) throw new MessageWithdrawn();
       return writeFile(email);
@@ -199,9 +206,9 @@ function composePool() {
         minThreads: 0,
         maxThreads: 1,
         idleTimeout: 5_000,
-        // Every queued message is handed to the thread at once: one at a time, each would wait for a turn
-        // of this thread's busy event loop to be dispatched, and the lanes for their messages.
-        concurrentTasksPerWorker: 64,
+        // Every queued task is handed to the thread at once: one at a time, each would wait for a turn of
+        // this thread's busy event loop to be dispatched, and the lanes for their messages.
+        concurrentTasksPerWorker: 16,
         execArgv: [...process.execArgv, ...execArgv],
       });
       return pool;
