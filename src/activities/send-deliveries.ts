@@ -107,7 +107,7 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
          * woken once per chunk rather than once per message.
          */
         const chunk = 2 * laneCount;
-        const composing: Array<Promise<ComposedEmail> | undefined> = [];
+        const composing: Array<{ composed: Promise<ComposedEmail>; ready: boolean } | undefined> = [];
         let composedUpTo = 0;
         const composeThrough = (i: number) => {
           while (composedUpTo <= i && composedUpTo < toSend.length) {
@@ -117,8 +117,13 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
               .slice(start, composedUpTo)
               .map((d) => emailOf(newsletter, d, settings, batch.tenantId));
             mailer.compose(emails).forEach((composed, k) => {
-              composed.catch(() => undefined); // Read (and its failure recorded) when the delivery's turn comes.
-              composing[start + k] = composed;
+              // Its failure is read, and recorded, when the delivery's turn comes.
+              const entry = { composed, ready: false };
+              composed.then(
+                () => (entry.ready = true),
+                () => (entry.ready = true),
+              );
+              composing[start + k] = entry;
             });
           }
         };
@@ -129,9 +134,9 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
           const delivery = toSend[i];
           if (!delivery) return undefined;
           composeThrough(i + chunk);
-          const composed = composing[i]!;
+          const built = composing[i]!;
           composing[i] = undefined;
-          return { delivery, composed };
+          return { delivery, built };
         };
 
         /**
@@ -175,8 +180,19 @@ export const createDeliveryActivities = ({ database, mailer, settings }: Activit
           let upcoming = claim();
           try {
             while (upcoming && !stopped()) {
-              const { delivery, composed } = upcoming;
+              const { delivery, built } = upcoming;
+              const { composed } = built;
               upcoming = undefined;
+              // A message not built yet (the thread starting, a chunk still queued) is waited for before its
+              // slot is taken, with the connection handed back: built late within its slot, it would leave
+              // together with the messages after it, above the rate.
+              if (!built.ready) {
+                await handBack();
+                await composed.then(
+                  () => undefined,
+                  () => undefined,
+                );
+              }
               if (slots.mustReserve()) await handBack();
               let at = await slots.take(signal);
               for (;;) {
