@@ -96,7 +96,9 @@ export function createMailer(
     const composeHere = async (email: OutgoingEmail) => composed(email, await composeMessage(message(email)));
     const threads = composePool();
     const compose = (emails: OutgoingEmail[]) => {
-      const built = threads.get().run(emails.map(message)) as Promise<Array<ComposeResult | { error: string }>>;
+      const pool = threads.ready();
+      if (!pool) return emails.map(composeHere);
+      const built = pool.run(emails.map(message)) as Promise<Array<ComposeResult | { error: string }>>;
       return emails.map(async (email, i) => {
         const result = (await built)[i]!;
         if ('error' in result) throw new Error(result.error);
@@ -192,30 +194,46 @@ export function createMailer(
 }
 
 /**
- * One composing thread, started at a batch's first message and ended after a few idle seconds, so an idle
- * worker holds no second V8 heap. Run from the TypeScript sources, the thread loads them through tsx too.
+ * One composing thread, started at a batch's first messages and ended after a few idle seconds, so an idle
+ * worker holds no second V8 heap. Until it is up (a few hundred milliseconds), messages are composed on the
+ * caller's thread: no send waits for the thread to start. Run from the TypeScript sources, the thread loads
+ * them through tsx too.
  */
 function composePool() {
   let pool: Piscina | undefined;
+  let up = false;
+  let starting: Promise<void> | undefined;
   return {
-    get(): Piscina {
-      const filename = path.join(__dirname, `compose-thread${path.extname(__filename)}`);
-      const execArgv = filename.endsWith('.ts') && !process.execArgv.includes('tsx') ? ['--import', 'tsx'] : [];
-      pool ??= new Piscina({
-        filename,
-        minThreads: 0,
-        maxThreads: 1,
-        idleTimeout: 5_000,
-        // Every queued task is handed to the thread at once: one at a time, each would wait for a turn of
-        // this thread's busy event loop to be dispatched, and the lanes for their messages.
-        concurrentTasksPerWorker: 16,
-        execArgv: [...process.execArgv, ...execArgv],
-      });
-      return pool;
+    /** The pool when its thread is up; otherwise starts it and answers undefined. */
+    ready(): Piscina | undefined {
+      if (up) return pool;
+      if (!pool) {
+        const filename = path.join(__dirname, `compose-thread${path.extname(__filename)}`);
+        const execArgv = filename.endsWith('.ts') && !process.execArgv.includes('tsx') ? ['--import', 'tsx'] : [];
+        pool = new Piscina({
+          filename,
+          minThreads: 0,
+          maxThreads: 1,
+          idleTimeout: 5_000,
+          // Every queued task is handed to the thread at once: one at a time, each would wait for a turn of
+          // this thread's busy event loop to be dispatched, and the lanes for their messages.
+          concurrentTasksPerWorker: 16,
+          execArgv: [...process.execArgv, ...execArgv],
+        });
+        pool.on('workerDestroy', () => (up = false));
+      }
+      // An empty task loads the thread's module: once it answers, the thread composes.
+      starting ??= pool
+        .run([])
+        .then(() => void (up = true))
+        .catch(() => undefined)
+        .finally(() => (starting = undefined));
+      return undefined;
     },
     close(): void {
       void pool?.destroy();
       pool = undefined;
+      up = false;
     },
   };
 }
