@@ -17,6 +17,7 @@ import { createAudience } from '../test/support/contacts';
 import { apiClient } from '../test/support/http';
 import { startTestSystem } from '../test/support/system';
 import { startWorkerProcess } from '../test/support/worker-process';
+import { cpuSeconds } from './support/process-usage';
 
 const { values } = parseArgs({
   options: {
@@ -152,15 +153,6 @@ async function main() {
   }
 }
 
-/**
- * CPU time a process has used (user + system, ms), from /proc: less at the mercy of other load on the
- * machine than wall time, so it shows what a change costs per message even when the ratio is noisy.
- */
-function cpuMs(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
-}
-
 /** Seeds `count` contacts, starts the send through the API, waits for the last email at the sink. */
 async function runSend(
   run: string,
@@ -196,13 +188,17 @@ async function runSend(
         args: [{ tenantId: 'bench', userId: owner.userId, newsletterId: -1, batchSize: 1, concurrency: 1 }],
       })
       .then((h) => h.result().catch(() => undefined));
-    const cpuBefore = processes.map((worker) => cpuMs(worker.child.pid!));
+    // CPU time, less at the mercy of other load than wall time: what a change costs per message.
+    const cpuBefore = processes.map((worker) => cpuSeconds(worker.child.pid));
     const started = Date.now();
     const response = await client.post(`/v1/newsletters/${newsletter.id}/send`);
     if (response.status !== 202) throw new Error(`send answered ${response.status}: ${response.text}`);
     await until(async () => (await sink.arrivals(run)).count >= count, 30 * 60_000);
     const ms = Date.now() - started;
-    const workerCpuMs = processes.reduce((sum, worker, i) => sum + cpuMs(worker.child.pid!) - cpuBefore[i]!, 0);
+    const workerCpuMs = processes.reduce(
+      (sum, worker, i) => sum + (cpuSeconds(worker.child.pid) - cpuBefore[i]!) * 1000,
+      0,
+    );
     await client.waitForTask(response.body.taskId, 120_000);
     const arrivals = await sink.arrivals(run);
     return { ms, workerCpuMs, arrivals, firstEmailMs: arrivals.first - started };

@@ -38,9 +38,9 @@ export interface Mailer {
   readonly connections: number;
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
   /**
-   * Builds the messages (the CPU part of a send), over SMTP together in a worker thread: a campaign's
-   * messages are composed ahead of their sends while this thread drives the connections. One promise per
-   * email.
+   * Builds the messages (the CPU part of a send), over SMTP together in a worker thread once it is up (on
+   * this thread until then): a campaign's messages are composed ahead of their sends while this thread
+   * drives the connections. One promise per email.
    */
   compose(emails: OutgoingEmail[]): Array<Promise<ComposedEmail>>;
   /**
