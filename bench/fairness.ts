@@ -1,7 +1,9 @@
 /**
  * Fairness benchmark (issue 10): a quiet tenant B under a noisy neighbour A, on a running system (the API
  * and `mailroom worker` processes, a Temporal dev server with fairness on, a real SMTP sink in its own
- * process). Prints figures and a verdict per target; asserts nothing.
+ * process). Prints figures and a verdict per target; asserts nothing. The workers are as compose runs
+ * them: one `mailroom worker` and one `mailroom worker --bulk` (`--workers N`, `--bulk-workers N`; with
+ * `--bulk-workers 0` one worker serves everything, MAILROOM_BULK_WORKERS=shared as `mailroom dev`).
  *
  *   npm run bench:fairness                     # defaults below, about 7 minutes on 2 cores
  *   npm run bench:fairness -- --quick          # smaller everything, about 3 minutes
@@ -77,6 +79,8 @@ const DEFAULTS = {
   'share-recipients': '2500',
   rate: '100',
   workers: '1',
+  /** `mailroom worker --bulk` processes (MAILROOM_BULK_WORKERS=separate, as compose runs it); 0: shared. */
+  'bulk-workers': '1',
   'listing-contacts': '2M',
 };
 const QUICK: typeof DEFAULTS = {
@@ -122,6 +126,7 @@ const O = {
   shareRecipients: opt('share-recipients'),
   rate: opt('rate'),
   workers: opt('workers'),
+  bulkWorkers: opt('bulk-workers'),
   listingContacts: opt('listing-contacts'),
 };
 const pgUrl = values.pg ?? process.env.MAILROOM_TEST_PG_URL;
@@ -167,6 +172,10 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 const s = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : 'timed out');
+const workerProcesses = () =>
+  `${O.workers} \`mailroom worker\`` +
+  (O.bulkWorkers > 0 ? ` and ${O.bulkWorkers} \`mailroom worker --bulk\` (MAILROOM_BULK_WORKERS=separate)` : '');
+const workerName = (i: number) => (i < O.workers ? `worker ${i + 1}` : `bulk worker ${i - O.workers + 1}`);
 const msf = (ms: number) => `${ms.toFixed(1)} ms`;
 const verdict = (met: boolean) => (met ? '**met**' : '**NOT met**');
 
@@ -501,12 +510,13 @@ async function main(): Promise<void> {
     db = await createDatabase(workDir);
     log(`creating tenants (A: ${O.exportRows.toLocaleString('en')}-row newsletter, ${O.aSendRecipients} recipients)…`);
     const t = await createTenants(db.database);
-    log(`starting the API and ${O.workers} worker process(es), MAILROOM_EMAIL_RATE=${O.rate}…`);
+    log(`starting the API, ${workerProcesses()}, MAILROOM_EMAIL_RATE=${O.rate}…`);
     system = await startMailroom({
       databaseUrl: db.url,
       temporalAddress: server.address,
       smtpUrl: sink.url,
       workers: O.workers,
+      bulkWorkers: O.bulkWorkers,
       workDir,
       env: { MAILROOM_EMAIL_RATE: String(O.rate) },
     });
@@ -540,11 +550,11 @@ async function main(): Promise<void> {
     const usage = await probeUsage(
       [
         { name: 'API', pid: system.api.child.pid },
-        ...system.workers.map((w, i) => ({ name: `worker ${i + 1}`, pid: w.child.pid })),
+        ...system.workers.map((w, i) => ({ name: workerName(i), pid: w.child.pid })),
         { name: 'Temporal dev server', pid: server.process.pid },
         { name: 'bench (with the SMTP sink client)', pid: process.pid },
       ],
-      system.workerMetricsUrls.map((url, i) => ({ name: `worker ${i + 1}`, url })),
+      system.workerMetricsUrls.map((url, i) => ({ name: workerName(i), url })),
     );
     const underStore = await probeTemporalStore(server.metricsUrl);
     const phase2From = sink.emails.length;
@@ -657,7 +667,7 @@ async function main(): Promise<void> {
       `\n## Fairness benchmark (${new Date().toISOString().slice(0, 10)}, ${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, Node ${process.version}, ${dialect}${values.quick ? ', --quick' : ''})\n`,
     );
     console.log(
-      `Settings: MAILROOM_EMAIL_RATE=${O.rate}, default limits (10 exports, 3 sends open per tenant), ${O.workers} worker process(es), API in its own process; ` +
+      `Settings: MAILROOM_EMAIL_RATE=${O.rate}, default limits (10 exports, 3 sends open per tenant), ${workerProcesses()}, API in its own process; ` +
         `Temporal dev server's store: ${temporalStore.label} (--temporal-store ${values['temporal-store']}).\n` +
         `A: ${O.aExports} exports of ${O.exportRows.toLocaleString('en')} rows and ${O.aSends} sends of ${O.aSendRecipients.toLocaleString('en')} recipients, ` +
         `each 429 retried after min(Retry-After, ${O.aRetryMs} ms). B: ${O.bExports} exports of 2 rows and ${O.bSends} sends of 2 recipients, ` +

@@ -3,7 +3,8 @@
 # same deploy/ files: a throwaway PostgreSQL cluster in the data dir, Temporal's schema setup
 # (deploy/temporal/setup-schema.sh), the Temporal server (deploy/temporal/config/temporal.yaml), the
 # namespace and search attributes (deploy/temporal/create-namespace.sh), the Temporal Web UI, Mailpit,
-# `mailroom migrate`, the compiled `mailroom api` and two `mailroom worker` processes. Prints the URLs;
+# `mailroom migrate`, the compiled `mailroom api`, two `mailroom worker` and one `mailroom worker --bulk`
+# (MAILROOM_BULK_WORKERS=separate, as compose). Prints the URLs;
 # Ctrl-C stops everything it started (workers first, gracefully), and the data stays for the next run.
 #
 # Builds, once per machine, into ~/.cache/mailroom/: the Temporal server, temporal-sql-tool, the UI server
@@ -12,7 +13,8 @@
 # Settings (environment): MAILROOM_DATA_DIR (./data; the stack lives in <it>/stack), STACK_WORKERS (2),
 # PORT (3000), STACK_PG_PORT (55433), TEMPORAL_PORT (7233; the server's other ports follow it),
 # TEMPORAL_UI_PORT (8080), MAILPIT_SMTP_PORT (1025), MAILPIT_UI_PORT (8025), STACK_WORKER_HEALTH_PORT (9464,
-# the first worker's /healthz and /metrics; the others take the next ports), MAILROOM_EMAIL_RATE (50).
+# the first worker's /healthz and /metrics; the others, the bulk worker last, take the next ports),
+# MAILROOM_EMAIL_RATE (50).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -165,7 +167,7 @@ export NODE_ENV=production DATABASE_URL="postgres://mailroom:$mailroom_pw@127.0.
 export TEMPORAL_ADDRESS=127.0.0.1:$temporal_port TEMPORAL_NAMESPACE=default SMTP_URL=smtp://127.0.0.1:$smtp_port
 export MAILROOM_DATA_DIR="$stack/files" LINK_SECRET=$link_secret PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://localhost:$api_port}
 export MAIL_FROM=${MAIL_FROM:-mailroom <no-reply@mailroom.localhost>} MAILROOM_EMAIL_RATE=${MAILROOM_EMAIL_RATE:-50}
-export LOG_LEVEL=${LOG_LEVEL:-info}
+export LOG_LEVEL=${LOG_LEVEL:-info} MAILROOM_BULK_WORKERS=separate
 log "mailroom migrate"
 node dist/cli/main.js migrate >>"$stack/logs/migrate.log" 2>&1 || { tail -n 20 "$stack/logs/migrate.log"; exit 1; }
 for ((w = 1; w <= workers; w++)); do
@@ -173,6 +175,9 @@ for ((w = 1; w <= workers; w++)); do
   background "worker-$w" env MAILROOM_WORKER_HEALTH_PORT=$((health_port + w - 1)) MALLOC_ARENA_MAX=2 \
     NODE_OPTIONS=--max-semi-space-size=4 node dist/cli/main.js worker
 done
+# The bulk lane (large exports and sends, niced), on the health port after the workers'.
+background worker-bulk env MAILROOM_WORKER_HEALTH_PORT=$((health_port + workers)) MALLOC_ARENA_MAX=2 \
+  NODE_OPTIONS=--max-semi-space-size=4 node dist/cli/main.js worker --bulk
 background api env PORT="$api_port" node dist/cli/main.js api
 for _ in $(seq 1 120); do
   curl -fsS "http://127.0.0.1:$api_port/readyz" >/dev/null 2>&1 && break
@@ -188,7 +193,7 @@ mailroom's production topology is running (logs in $stack/logs/):
   Temporal      127.0.0.1:$temporal_port  (temporal --address 127.0.0.1:$temporal_port workflow list)
   Mailpit       http://127.0.0.1:$mailpit_ui_port   (SMTP on 127.0.0.1:$smtp_port)
   PostgreSQL    127.0.0.1:$pg_port  (databases temporal, temporal_visibility, mailroom)
-  workers       $workers  (health: http://127.0.0.1:$health_port/healthz, then the next ports)
+  workers       $workers and 1 bulk  (health: http://127.0.0.1:$health_port/healthz, then the next ports)
 An API key:  DATABASE_URL='$DATABASE_URL' node bin/mailroom.js users create --tenant acme --email you@acme.test
 Ctrl-C stops everything.
 EOF

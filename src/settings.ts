@@ -62,6 +62,7 @@ const environment = z.object({
   LINK_TTL: duration.default(ms('7d')),
   MAILROOM_EMAIL_RATE: z.coerce.number().positive().max(100_000).default(50),
   MAILROOM_WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(100),
+  MAILROOM_BULK_WORKERS: z.enum(['shared', 'separate']).default('shared'),
   MAILROOM_FAIRNESS_WEIGHT: z.coerce.number().min(0.001).max(1000).default(1),
   MAILROOM_LIMIT_EXPORTS: z.coerce.number().int().min(0).max(100_000).default(10),
   MAILROOM_LIMIT_SENDS: z.coerce.number().int().min(0).max(100_000).default(3),
@@ -158,6 +159,13 @@ const settingsSchema = environment.transform((e, ctx) => {
     emailRate: e.MAILROOM_EMAIL_RATE,
     /** Activities one worker process runs at once on each task queue. @defaultValue 100 */
     workerActivitySlots: e.MAILROOM_WORKER_ACTIVITY_SLOTS,
+    /**
+     * `shared`: every `mailroom worker` serves all the queues, large exports' chunks on a few slots of each.
+     * `separate`: large exports and sends run whole on the bulk queues, served only by `mailroom worker
+     * --bulk` processes at a lower CPU priority; the API, every worker and the doctor must agree.
+     * @defaultValue `shared`
+     */
+    bulkWorkers: e.MAILROOM_BULK_WORKERS,
     /** Batches a send's workflow run handles before it continues as new (history size). @defaultValue 200 */
     sendBatchesPerRun: e.MAILROOM_SEND_BATCHES_PER_RUN,
     /** Contacts of the demo tenant that `mailroom dev` seeds into an empty database. @defaultValue 500000 */

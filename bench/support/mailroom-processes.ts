@@ -18,6 +18,7 @@ const INHERITED_SETTINGS = [
   'MAILROOM_TASK_QUEUE',
   'MAILROOM_EMAIL_RATE',
   'MAILROOM_WORKER_ACTIVITY_SLOTS',
+  'MAILROOM_BULK_WORKERS',
 ];
 
 export interface MailroomProcesses {
@@ -33,13 +34,14 @@ export interface MailroomProcesses {
 /**
  * `mailroom api` and `workers` × `mailroom worker` as production runs them (own processes, one data dir
  * they share, the given database and SMTP relay), started on their own task queue; resolves once each
- * answers /healthz.
+ * answers /healthz. With `bulkWorkers`, as many `mailroom worker --bulk` more (MAILROOM_BULK_WORKERS=separate).
  */
 export async function startMailroom(options: {
   databaseUrl: string;
   temporalAddress: string;
   smtpUrl: string;
   workers: number;
+  bulkWorkers?: number;
   workDir: string;
   env?: Record<string, string>;
 }): Promise<MailroomProcesses> {
@@ -56,18 +58,20 @@ export async function startMailroom(options: {
     SMTP_URL: options.smtpUrl,
     PORT: String(port),
     LOG_LEVEL: 'warn',
+    ...(options.bulkWorkers && { MAILROOM_BULK_WORKERS: 'separate' }),
     ...options.env,
   });
   const logs: string[] = [];
   const workers: Started[] = [];
   const health: Array<{ url: string; process: Started; log: string }> = [];
   try {
-    for (let i = 0; i < options.workers; i++) {
+    const bulk = options.bulkWorkers ?? 0;
+    for (let i = 0; i < options.workers + bulk; i++) {
       const healthPort = await freePort();
       const log = path.join(options.workDir, `worker-${i + 1}.log`);
       const worker = startProcess(
         process.execPath,
-        [BIN, 'worker'],
+        [BIN, 'worker', ...(i >= options.workers ? ['--bulk'] : [])],
         { ...env, MAILROOM_WORKER_HEALTH_PORT: String(healthPort) },
         log,
       );

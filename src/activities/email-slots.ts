@@ -6,7 +6,7 @@ import { observeEmailSlotWait } from '../observability/worker-metrics';
 import type { TenantLimits } from '../settings';
 
 /** How far ahead a batch reserves its tenant's share: a newcomer gets its share within this long. */
-const WINDOW_MS = 250;
+const WINDOW_MS = 100;
 
 /**
  * The send times of one batch's messages at its tenant's fair share of the campaign email rate, taken

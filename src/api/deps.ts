@@ -19,6 +19,7 @@ export interface ApiDeps {
     | 'publicBaseUrl'
     | 'linkTtlMs'
     | 'taskQueue'
+    | 'bulkWorkers'
     | 'dataDir'
     | 'importMaxBytes'
     | 'sseHeartbeatMs'

@@ -25,7 +25,11 @@ program
   .description('start Temporal (if needed), migrate, seed, and run worker and API together')
   .action(action(dev));
 program.command('api').description('run the HTTP API').action(action(api));
-program.command('worker').description('run the Temporal worker').action(action(worker));
+program
+  .command('worker')
+  .description('run the Temporal worker')
+  .option('--bulk', 'serve only the bulk queues, at a lower CPU priority (needs MAILROOM_BULK_WORKERS=separate)')
+  .action(action(worker));
 program
   .command('doctor')
   .description('check Temporal, database, mail, secrets, export store, schedules and workers; exit 1 on any ✗')

@@ -145,13 +145,23 @@ function checkSchedules(client: Client, settings: Settings): Promise<CheckResult
 }
 
 function checkPollers(connection: Connection, settings: Settings): Promise<CheckResult> {
-  const queues = [
-    { name: settings.taskQueue, type: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, label: 'workflows' },
-    { name: settings.taskQueue, type: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY, label: 'activities' },
-    { name: emailTaskQueue(settings.taskQueue), type: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY, label: 'activities' },
-    { name: bulkTaskQueue(settings.taskQueue), type: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY, label: 'activities' },
+  const bulk = bulkTaskQueue(settings.taskQueue);
+  const served = (queue: string) => [
+    { name: queue, type: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, label: 'workflows' },
+    { name: queue, type: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY, label: 'activities' },
+    { name: emailTaskQueue(queue), type: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY, label: 'activities' },
   ];
-  const fix = 'start a worker: `mailroom worker` (compose: docker compose up -d worker)';
+  // Separate bulk workers serve the bulk queue whole and its own email queue; shared ones only its activities.
+  const queues = [
+    ...served(settings.taskQueue),
+    ...(settings.bulkWorkers === 'separate'
+      ? served(bulk)
+      : [{ name: bulk, type: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY, label: 'activities' }]),
+  ];
+  const fix =
+    settings.bulkWorkers === 'separate'
+      ? 'start both lanes: `mailroom worker` and `mailroom worker --bulk` (compose: docker compose up -d worker worker-bulk)'
+      : 'start a worker: `mailroom worker` (compose: docker compose up -d worker)';
   return guarded('workers polling', fix, async () => {
     const idle: string[] = [];
     let workers = 0;

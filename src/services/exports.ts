@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import { findNewsletter } from '../db/queries/newsletters';
+import { deliveryTotal, findNewsletter } from '../db/queries/newsletters';
 import type { DatabaseSchema } from '../db/schema';
 import type { Settings } from '../settings';
-import { workflowIds } from '../shared/contracts';
+import { BULK_EXPORT_ROWS, workflowIds } from '../shared/contracts';
 import { exportNewsletterStats } from '../workflows/export-newsletter-stats';
 import type { Caller } from './caller';
 import { NotFound } from './errors';
@@ -33,6 +33,7 @@ export class ExportService {
       request: { newsletterId },
       idempotencyKey,
       summary: `Export statistics of "${newsletter.subject}" (newsletter ${newsletterId}) for ${caller.email}`,
+      large: (await deliveryTotal(this.db, newsletterId)) > BULK_EXPORT_ROWS,
     });
   }
 }

@@ -1,12 +1,12 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import type { Kysely } from 'kysely';
-import { findNewsletter } from '../db/queries/newsletters';
+import { findNewsletter, subscribedContacts } from '../db/queries/newsletters';
 import { claimDraftForSending, setNewsletterStatus } from '../db/queries/sends';
 import { findTaskByIdempotencyKey } from '../db/queries/tasks';
 import type { DatabaseSchema } from '../db/schema';
 import type { Settings } from '../settings';
-import { pauseSignal, resumeSignal, workflowIds, type TaskOwner } from '../shared/contracts';
+import { BULK_SEND_RECIPIENTS, pauseSignal, resumeSignal, workflowIds, type TaskOwner } from '../shared/contracts';
 import { sendNewsletter } from '../workflows/send-newsletter';
 import type { Caller } from './caller';
 import { NewsletterAlreadySent, NotFound, TaskAlreadyClosed, TaskNotPausable } from './errors';
@@ -30,7 +30,7 @@ export class SendService {
    */
   async start(caller: Caller, newsletterId: number, idempotencyKey?: string): Promise<StartedTask> {
     const { tenantId, userId } = caller;
-    const start = () =>
+    const start = async () =>
       this.tasks.start({
         owner: caller,
         kind: 'send',
@@ -48,6 +48,7 @@ export class SendService {
         request: { newsletterId },
         idempotencyKey,
         summary: `Send newsletter ${newsletterId} for ${caller.email}`,
+        large: (await subscribedContacts(this.db, tenantId)) > BULK_SEND_RECIPIENTS,
       });
     if (idempotencyKey && (await findTaskByIdempotencyKey(this.db, caller, idempotencyKey))) return start();
     if (!(await claimDraftForSending(this.db, tenantId, newsletterId))) {

@@ -21,6 +21,7 @@ import {
 } from '../db/queries/tasks';
 import { now, type Database, type TaskTable } from '../db/schema';
 import {
+  bulkTaskQueue,
   ErrorType,
   TASK_PRIORITY,
   TaskKindKey,
@@ -64,6 +65,8 @@ export interface TaskStart<W extends Workflow> {
   request: unknown;
   idempotencyKey?: string;
   summary: string;
+  /** A large export or send: with separate bulk workers it runs whole on the bulk queue. */
+  large?: boolean;
 }
 
 export interface StartedTask {
@@ -82,7 +85,7 @@ export class TaskService {
     private readonly database: Database,
     private readonly temporal: Client,
     private readonly limits: LimitService,
-    private readonly settings: Pick<Settings, 'taskQueue' | 'publicBaseUrl' | 'linkSecret'>,
+    private readonly settings: Pick<Settings, 'taskQueue' | 'bulkWorkers' | 'publicBaseUrl' | 'linkSecret'>,
   ) {
     this.db = database.db;
   }
@@ -137,8 +140,9 @@ export class TaskService {
 
   /** The workflow start itself: the workflow function types its arguments; the tenant is its fairness key. */
   private async startWorkflow<W extends Workflow>(start: TaskStart<W>, workflowId: string, limits: TenantLimits) {
+    const { taskQueue, bulkWorkers } = this.settings;
     await this.temporal.workflow.start<Workflow>(start.workflow, {
-      taskQueue: this.settings.taskQueue,
+      taskQueue: start.large && bulkWorkers === 'separate' ? bulkTaskQueue(taskQueue) : taskQueue,
       workflowId,
       args: start.args,
       workflowIdConflictPolicy: 'USE_EXISTING',

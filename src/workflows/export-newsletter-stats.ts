@@ -14,6 +14,7 @@ import {
   BULK_EXPORT_ROWS,
   bulkTaskQueue,
   emailTaskQueue,
+  mainTaskQueue,
   type ExportCursor,
   type ExportNewsletterStatsInput,
   type ExportNewsletterStatsResult,
@@ -97,8 +98,9 @@ export async function exportNewsletterStats(
     prepared ??= await starting.prepareExport({ ...owner, newsletterId: input.newsletterId });
     let cursor: ExportCursor = state?.cursor ?? { afterContactId: 0, rows: 0, bytes: 0 };
     progress = { phase: 'writing', done: cursor.rows, total: prepared.total };
+    // A run on the bulk queue itself (bulk workers separate) keeps its chunks there, not on `-bulk-bulk`.
     const long = chunkWriter(
-      bulkChunks && prepared.total > BULK_EXPORT_ROWS ? bulkTaskQueue(info.taskQueue) : undefined,
+      bulkChunks && prepared.total > BULK_EXPORT_ROWS ? bulkTaskQueue(mainTaskQueue(info.taskQueue)) : undefined,
     );
     for (;;) {
       const chunk = await long.writeStatsCsvChunk({

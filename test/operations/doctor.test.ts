@@ -116,6 +116,15 @@ describe('mailroom doctor', () => {
     assert.match(formatFix(results.namespace!), /temporal operator namespace create/);
   });
 
+  it('separate bulk workers but no `mailroom worker --bulk`: names the bulk queues and how to start one', async () => {
+    const results = byName(await runDoctor({ ...settings, bulkWorkers: 'separate' }));
+    const polling = results['workers polling']!;
+    assert.equal(polling.ok, false);
+    const bulk = `${settings.taskQueue}-bulk`;
+    assert.equal(polling.detail, `no worker polls ${bulk} (workflows), ${bulk}-email (activities)`);
+    assert.match(formatFix(polling), /mailroom worker --bulk/);
+  });
+
   it('no schedules and no worker on another task queue; then a paused schedule', async () => {
     const elsewhere = { ...settings, taskQueue: `doctor-${crypto.randomBytes(4).toString('hex')}` };
     const results = byName(await runDoctor(elsewhere));

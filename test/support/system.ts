@@ -10,7 +10,7 @@ import type { Dialect } from '../../src/db/schema';
 import { loadSettings, type Settings } from '../../src/settings';
 import { connectClient } from '../../src/temporal/connect';
 import { buildActivityDeps } from '../../src/worker/activity-deps';
-import { runWorkers, type RunningWorkers } from '../../src/worker/run-workers';
+import { runAllLanes, type RunningWorkers } from '../../src/worker/run-workers';
 import type { Client } from '@temporalio/client';
 import { createTestDatabase, type TestDatabase } from './databases';
 import { freePort } from './ports';
@@ -55,7 +55,7 @@ export async function startTestSystem(options: {
   const db = await createTestDatabase(options.dialect);
   const settings = await testSettings({ DATABASE_URL: db.url, SMTP_URL: options.smtpUrl, ...options.env });
   const deps = options.worker === false ? undefined : buildActivityDeps(settings);
-  const workers = deps ? await runWorkers(settings, deps, testLogger) : undefined;
+  const workers = deps ? await runAllLanes(settings, deps, testLogger) : undefined;
   const api = await startApi(settings, testLogger);
   const temporal = await connectClient(settings);
   return {

@@ -1,8 +1,9 @@
 /**
  * Chaos on the production topology (`npm run test:topology`, which .ci/run runs): a send to 20,000
- * recipients and 500,000-row exports on the Temporal server with PostgreSQL, a compiled API and workers,
- * while, in turn, one worker is stopped gracefully (SIGTERM), another is SIGKILLed (a new one replaces
- * each), the Temporal server restarts, PostgreSQL restarts, and the SMTP server is down for 30 s.
+ * recipients and 500,000-row exports on the Temporal server with PostgreSQL, a compiled API and workers
+ * (one `mailroom worker`, two `mailroom worker --bulk`, which run the large send and exports), while, in
+ * turn, one bulk worker is stopped gracefully (SIGTERM), another is SIGKILLed (a new one replaces each),
+ * the Temporal server restarts, PostgreSQL restarts, and the SMTP server is down for 30 s.
  * Sizes: CHAOS_RECIPIENTS, CHAOS_EXPORT_ROWS, CHAOS_RATE (emails/s), CHAOS_SMTP_OUTAGE_MS.
  */
 import assert from 'node:assert/strict';
@@ -56,13 +57,18 @@ describe('the production topology under chaos', () => {
   let apiUrl = '';
   let headline = 0;
 
-  const startWorker = () => {
+  const lanes = new Map<Proc, 'interactive' | 'bulk'>();
+  /** Both lanes, as compose runs them: the send and the exports are large, so they run in `--bulk` workers. */
+  const startWorker = (lane: 'interactive' | 'bulk') => {
+    const name = `${lane === 'bulk' ? 'bulk-worker' : 'worker'}-${workers.length + 1}`;
     const worker = startMailroom('worker', topo.env, {
       compiled: compiled(),
-      name: `worker-${workers.length + 1}`,
-      logFile: path.join(dir, 'logs', `worker-${workers.length + 1}.log`),
+      name,
+      logFile: path.join(dir, 'logs', `${name}.log`),
+      args: lane === 'bulk' ? ['--bulk'] : [],
     });
     workers.push(worker);
+    lanes.set(worker, lane);
     return worker;
   };
 
@@ -70,7 +76,7 @@ describe('the production topology under chaos', () => {
     await smtp.start();
     topo = await startTopology(dir, {
       smtpUrl: smtp.url,
-      env: { MAILROOM_EMAIL_RATE: String(RATE), MAILROOM_SMTP_POOL: '5' },
+      env: { MAILROOM_EMAIL_RATE: String(RATE), MAILROOM_SMTP_POOL: '5', MAILROOM_BULK_WORKERS: 'separate' },
       // While the Temporal server is set up and starts: the two tenants' data side by side.
       async onDatabaseReady(env) {
         database = connectDatabase(env.DATABASE_URL!);
@@ -89,8 +95,9 @@ describe('the production topology under chaos', () => {
       { ...topo.env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: apiUrl },
       { compiled: compiled(), logFile: path.join(dir, 'logs', 'api.log') },
     );
-    startWorker();
-    startWorker();
+    startWorker('interactive');
+    startWorker('bulk');
+    startWorker('bulk');
     await pollUntil(
       'the API to be ready',
       () =>
@@ -196,19 +203,20 @@ describe('the production topology under chaos', () => {
       await breakIt();
       say(`${name}: done in ${((Date.now() - at) / 1000).toFixed(1)} s`);
     };
-    const runningWorkers = () => workers.filter((w) => w.running());
+    // The bulk workers, which run the send and the exports.
+    const runningWorkers = () => workers.filter((w) => w.running() && lanes.get(w) === 'bulk');
 
     await fault('SIGTERM a worker', 0.05, async () => {
       const stopping = runningWorkers()[0]!;
       stoppedByTest.add(stopping);
-      startWorker();
+      startWorker('bulk');
       assert.equal(await stopping.stop('SIGTERM'), 0, `a graceful stop exits 0:\n${stopping.output()}`);
     });
     await fault('SIGKILL a worker', 0.2, async () => {
       const [killed] = runningWorkers();
       stoppedByTest.add(killed!);
       assert.equal(await killed!.stop('SIGKILL'), 'SIGKILL');
-      startWorker();
+      startWorker('bulk');
     });
     await fault('restart the Temporal server', 0.35, async () => {
       const from = Date.now();

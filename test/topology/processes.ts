@@ -61,8 +61,11 @@ export function spawnProc(
 export function startMailroom(
   command: 'api' | 'worker' | 'migrate',
   env: Record<string, string | undefined>,
-  options: { compiled?: boolean; name?: string; logFile?: string } = {},
+  options: { compiled?: boolean; name?: string; logFile?: string; args?: string[] } = {},
 ): Proc {
-  const args = options.compiled ? [COMPILED, command] : ['--import', 'tsx', SOURCES, command];
+  const args = [
+    ...(options.compiled ? [COMPILED, command] : ['--import', 'tsx', SOURCES, command]),
+    ...(options.args ?? []),
+  ];
   return spawnProc(options.name ?? command, process.execPath, args, { LOG_LEVEL: 'warn', ...env }, options.logFile);
 }

@@ -31,8 +31,12 @@ function parseUnit(text: string): Map<string, Map<string, string[]>> {
 describe('deploy/systemd units', { skip: missing }, () => {
   const files = fs.readdirSync(UNITS).filter((f) => f.endsWith('.service'));
 
-  it('are mailroom-api.service and the mailroom-worker@.service template', () => {
-    assert.deepEqual(files.sort(), ['mailroom-api.service', 'mailroom-worker@.service']);
+  it('are mailroom-api.service and the mailroom-worker@.service and mailroom-worker-bulk@.service templates', () => {
+    assert.deepEqual(files.sort(), [
+      'mailroom-api.service',
+      'mailroom-worker-bulk@.service',
+      'mailroom-worker@.service',
+    ]);
   });
 
   for (const file of files) {
@@ -64,7 +68,7 @@ describe('deploy/systemd units', { skip: missing }, () => {
       assert.deepEqual(service.get('KillSignal'), ['SIGTERM']);
       // Longer than the process's own stop deadline: SIGKILL never cuts a graceful stop short.
       assert.ok(Number(service.get('TimeoutStopSec')?.[0]) >= (file.includes('worker') ? 50 : 25));
-      assert.match(service.get('ExecStart')![0]!, /dist\/cli\/main\.js (api|worker)'?$/);
+      assert.match(service.get('ExecStart')![0]!, /dist\/cli\/main\.js (api|worker|worker --bulk)'?$/);
     });
   }
 });

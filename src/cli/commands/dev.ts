@@ -12,7 +12,7 @@ import { findTemporalCli } from '../../temporal/cli-binary';
 import { startDevServer, temporalAnswers, type DevServer } from '../../temporal/dev-server';
 import { buildActivityDeps } from '../../worker/activity-deps';
 import { startWorkerHealthServer } from '../../worker/health-server';
-import { runWorkers } from '../../worker/run-workers';
+import { runAllLanes } from '../../worker/run-workers';
 import { UsageError, untilSignal } from '../action';
 import { startApi } from './api';
 import { seedWithProgress } from './admin';
@@ -58,7 +58,7 @@ export async function dev(): Promise<void> {
   await database.close();
 
   const deps = buildActivityDeps(settings);
-  const workers = await runWorkers(settings, deps, logger);
+  const workers = await runAllLanes(settings, deps, logger);
   // The workers' /metrics (SDK and domain metrics) when MAILROOM_WORKER_HEALTH_PORT is set, on the API's host.
   const health =
     settings.workerHealthPort === undefined

@@ -1,8 +1,9 @@
+import os from 'node:os';
 import { createLogger } from '../../logger';
 import { loadSettings } from '../../settings';
 import { buildActivityDeps } from '../../worker/activity-deps';
 import { startWorkerHealthServer } from '../../worker/health-server';
-import { runWorkers } from '../../worker/run-workers';
+import { runWorkers, workerLane } from '../../worker/run-workers';
 import { untilSignal } from '../action';
 import { syncSchedulesAtStart } from './schedules';
 
@@ -13,16 +14,22 @@ import { syncSchedulesAtStart } from './schedules';
  */
 export const WORKER_STOP_DEADLINE_MS = 45_000;
 
+/** A bulk worker's CPU priority (nice, 0 the default and 19 the lowest). */
+const BULK_NICE = 10;
+
 /**
- * `mailroom worker`. SIGTERM or SIGINT is a graceful stop: /healthz turns 503, polling stops, activities in
+ * `mailroom worker [--bulk]` (`--bulk`: the bulk lane, with MAILROOM_BULK_WORKERS=separate). SIGTERM or SIGINT is a graceful stop: /healthz turns 503, polling stops, activities in
  * flight finish or hand back, and the process exits 0 (1 if it had to give up after the deadline, or on a
  * second signal).
  */
-export async function worker(): Promise<void> {
+export async function worker(options: { bulk?: boolean } = {}): Promise<void> {
   const settings = loadSettings();
-  const logger = createLogger(settings.logLevel, 'mailroom-worker');
+  const lane = workerLane(settings, options.bulk === true);
+  const logger = createLogger(settings.logLevel, lane === 'bulk' ? 'mailroom-worker-bulk' : 'mailroom-worker');
+  // When the cores are busy the OS runs every interactive process (API, worker, Temporal) first.
+  if (lane === 'bulk') os.setPriority(BULK_NICE);
   const deps = buildActivityDeps(settings);
-  const running = await runWorkers(settings, deps, logger);
+  const running = await runWorkers(settings, deps, logger, lane);
   await syncSchedulesAtStart(settings, logger);
   let polling = true;
   running.done.catch(() => undefined).finally(() => (polling = false));

@@ -8,10 +8,16 @@ export const emailTaskQueue = (taskQueue: string): string => `${taskQueue}-email
 /**
  * Large exports write their chunks on `${taskQueue}-bulk`, served by few slots per worker: one tenant's big
  * files cannot fill the worker while another tenant's small task waits for its turn on the event loop.
+ * With MAILROOM_BULK_WORKERS=separate, large exports and sends run there whole, workflow included, in
+ * `mailroom worker --bulk` processes; their emails then go to `${taskQueue}-bulk-email`.
  */
 export const bulkTaskQueue = (taskQueue: string): string => `${taskQueue}-bulk`;
+/** The queue a workflow on `queue` belongs to: its own, or the one whose bulk queue it is. */
+export const mainTaskQueue = (queue: string): string => queue.replace(/-bulk$/, '');
 /** Exports of more rows than this write on the bulk queue. */
 export const BULK_EXPORT_ROWS = 1_000;
+/** Sends to more recipients than this run on the bulk queue when bulk workers are separate. */
+export const BULK_SEND_RECIPIENTS = 1_000;
 
 export const TenantIdKey = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
 export const UserIdKey = defineSearchAttributeKey('UserId', SearchAttributeType.KEYWORD);
