@@ -6,13 +6,17 @@ import type { Progress } from '../shared/contracts';
  * row about once a second. Within one phase progress only grows, so the larger count is the newer one.
  */
 export function furthestProgress(live: Progress, recorded: string | null | undefined): Progress {
-  if (!recorded) return live;
-  let row: Progress;
-  try {
-    row = JSON.parse(recorded) as Progress;
-  } catch {
-    return live;
-  }
-  if (row.phase !== live.phase || !(row.done > live.done)) return live;
+  const row = recordedProgress(recorded);
+  if (!row || row.phase !== live.phase || !(row.done > live.done)) return live;
   return { ...live, done: row.done, total: Math.max(live.total, row.done) };
+}
+
+/** The progress kept in a task's row, if any: what a read shows when the workflow does not answer in time. */
+export function recordedProgress(recorded: string | null | undefined): Progress | undefined {
+  if (!recorded) return undefined;
+  try {
+    return JSON.parse(recorded) as Progress;
+  } catch {
+    return undefined;
+  }
 }

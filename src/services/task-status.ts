@@ -36,10 +36,13 @@ export async function queryProgress(handle: WorkflowHandle, fallbackPhase = 'que
   return (await liveProgress(handle)) ?? { phase: fallbackPhase, done: 0, total: 0 };
 }
 
-/** The workflow's own progress, or undefined when it did not answer in time. */
-export async function liveProgress(handle: WorkflowHandle): Promise<Progress | undefined> {
+/** The workflow's own progress, or undefined when it did not answer by `deadline` (ms since the epoch). */
+export async function liveProgress(
+  handle: WorkflowHandle,
+  deadline = Date.now() + 3_000,
+): Promise<Progress | undefined> {
   // A deadline on the call itself, not a race: an unanswered query must not linger and be retried.
-  return handle.client.withDeadline(Date.now() + 3_000, () => handle.query(progressQuery)).catch(() => undefined);
+  return handle.client.withDeadline(deadline, () => handle.query(progressQuery)).catch(() => undefined);
 }
 
 /** Workflow ids that go into a visibility query as they are (ours are; anything else is read one by one). */

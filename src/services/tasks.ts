@@ -43,7 +43,7 @@ import { DependencyUnavailable, IdempotencyConflict, LimitExceeded, NotFound, Ta
 import { TASK_LIMIT, type LimitService } from './limits';
 import { BackgroundReads, type OpenTaskReads } from './open-task-reads';
 import { decodePageCursor, encodePageCursor } from './page-cursor';
-import { furthestProgress } from './recorded-progress';
+import { furthestProgress, recordedProgress } from './recorded-progress';
 import {
   CLOSED_WITHOUT_FAILURE,
   finishedProgress,
@@ -52,6 +52,9 @@ import {
   toTaskStatus,
   visibleStatuses,
 } from './task-status';
+
+/** How long one task's live read (its status, then its progress query) may take in all. */
+const LIVE_READ_MS = 3_000;
 
 /** One task to start: the workflow function itself types its arguments. */
 export interface TaskStart<W extends Workflow> {
@@ -314,6 +317,8 @@ export class TaskService {
     // A finished task reads from mailroom's own record: the same answer while Temporal is down.
     if (task.outcome) return this.fromOutcome(base, task.closed_at, JSON.parse(task.outcome) as TaskOutcome);
     const handle = this.handle(task.id);
+    // The describe and the query share one budget: a read answers within it even while Temporal goes down.
+    const liveUntil = Date.now() + LIVE_READ_MS;
     let description;
     try {
       description = await handle.client.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () => handle.describe());
@@ -327,9 +332,10 @@ export class TaskService {
     }
     const status = toTaskStatus(description.status.name);
     if (status === 'RUNNING') {
-      const queried = await liveProgress(handle);
-      // Ahead of the query when a running activity records its own progress (an export's chunk).
-      const progress = queried && furthestProgress(queried, task.progress);
+      const queried = await liveProgress(handle, liveUntil);
+      // Ahead of the query when a running activity records its own progress (an export's chunk); without an
+      // answer in time (a busy bulk worker, Temporal going down), the progress the task's row keeps.
+      const progress = queried ? furthestProgress(queried, task.progress) : recordedProgress(task.progress);
       // Kept for the listing; a lost write only leaves it an older figure.
       const seen = progress && JSON.stringify(progress);
       if (seen && seen !== task.progress) await recordTaskProgress(this.db, task.id, progress).catch(() => undefined);
