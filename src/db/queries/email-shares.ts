@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Database } from '../schema';
 
 /** The campaign email rate's clock, shared by all tenants; each sending tenant also has `email:<tenant>`. */
@@ -50,10 +51,6 @@ export async function reserveEmailWindow(
       ])
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
-    // The global clock's row is locked first (PostgreSQL; SQLite has a single writer): no two windows overlap.
-    let clock = trx.selectFrom('rate_limits').select('next_at_ms').where('key', '=', GLOBAL_KEY);
-    if (database.dialect === 'postgres') clock = clock.forUpdate();
-    const globalNext = Number((await clock.executeTakeFirstOrThrow()).next_at_ms);
     const own = await trx
       .updateTable('rate_limits')
       .set({ weight })
@@ -71,18 +68,23 @@ export async function reserveEmailWindow(
     const share = (ratePerSecond * weight) / Math.max(weight, Number(sending.total));
     const slots = Math.max(1, Math.min(maxSlots, Math.floor((share * windowMs) / 1000)));
     const intervalMs = 1000 / ratePerSecond;
-    const startMs = Math.max(now, globalNext);
-    await trx
-      .updateTable('rate_limits')
-      .set({ next_at_ms: Math.round(startMs + slots * intervalMs) })
-      .where('key', '=', GLOBAL_KEY)
-      .execute();
     // A tenant idle for a while starts from now: its past share is not saved up.
     await trx
       .updateTable('rate_limits')
       .set({ next_at_ms: Math.round(Math.max(ownNext, now) + (slots * 1000) / share) })
       .where('key', '=', tenantKey)
       .execute();
+    // The global clock last, in one statement: its row (PostgreSQL locks it until the commit; SQLite has a
+    // single writer) is held for as short a time as it can be, even by a worker the OS runs at low priority.
+    const span = Math.round(slots * intervalMs);
+    const later = database.dialect === 'postgres' ? sql`greatest` : sql`max`;
+    const clock = await trx
+      .updateTable('rate_limits')
+      .set({ next_at_ms: sql<number>`${later}(next_at_ms, ${now}) + ${span}` })
+      .where('key', '=', GLOBAL_KEY)
+      .returning('next_at_ms')
+      .executeTakeFirstOrThrow();
+    const startMs = Number(clock.next_at_ms) - span;
     return { startMs, slots, intervalMs };
   });
 }
