@@ -18,9 +18,9 @@ export const WORKER_STOP_DEADLINE_MS = 45_000;
 const BULK_NICE = 10;
 
 /**
- * `mailroom worker [--bulk]` (`--bulk`: the bulk lane, with MAILROOM_BULK_WORKERS=separate). SIGTERM or SIGINT is a graceful stop: /healthz turns 503, polling stops, activities in
- * flight finish or hand back, and the process exits 0 (1 if it had to give up after the deadline, or on a
- * second signal).
+ * `mailroom worker [--bulk]` (`--bulk`: the bulk lane, with MAILROOM_BULK_WORKERS=separate). SIGTERM or
+ * SIGINT is a graceful stop: /healthz turns 503, polling stops, activities in flight finish or hand back,
+ * and the process exits 0 (1 if it had to give up after the deadline, or on a second signal).
  */
 export async function worker(options: { bulk?: boolean } = {}): Promise<void> {
   const settings = loadSettings();
