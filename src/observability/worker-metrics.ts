@@ -16,6 +16,19 @@ export const activityDuration = new Histogram({
   registers,
 });
 
+export const workerLaneServed = new Gauge({
+  name: 'mailroom_worker_lane',
+  help: 'The lane this worker process serves (all, interactive or bulk): 1.',
+  labelNames: ['lane'] as const,
+  registers,
+});
+
+export const bulkWorkersSeparate = new Gauge({
+  name: 'mailroom_bulk_workers_separate',
+  help: '1 when MAILROOM_BULK_WORKERS=separate: large tasks wait unless a `mailroom worker --bulk` runs.',
+  registers,
+});
+
 export const activitiesStarted = new Counter({
   name: 'mailroom_activities_started_total',
   help: 'Activity attempts started by this worker, by activity type.',

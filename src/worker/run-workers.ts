@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createActivities, createEmailQueueActivities, type ActivityDeps } from '../activities';
 import { observeActivities } from '../observability/activity-interceptor';
 import { installSdkRuntime } from '../observability/sdk-runtime';
+import { bulkWorkersSeparate, workerLaneServed } from '../observability/worker-metrics';
 import { bulkTaskQueue, emailTaskQueue } from '../shared/contracts';
 import { SettingsError, type Settings } from '../settings';
 import { connectWorker } from '../temporal/connect';
@@ -80,6 +81,9 @@ export async function runWorkers(
       throw error;
     },
   );
+  // What the bulk-lane alert compares: a deployment that expects bulk workers, and the lanes that answer.
+  workerLaneServed.set({ lane }, 1);
+  bulkWorkersSeparate.set(settings.bulkWorkers === 'separate' ? 1 : 0);
   logger.info({ taskQueue: queue, lane, namespace: settings.temporalNamespace }, 'worker polling');
   return {
     done,
